@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from config import docs, health
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("dashboard/", account_views.dashboard, name="dashboard"),
+    path("account/switch/", account_views.switch_account, name="accounts-switch"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("docs/", docs.index, name="docs-index"),
+    path("docs/<slug:slug>/", docs.page, name="docs-page"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "accounts.views.page_not_found"
+handler500 = "accounts.views.server_error"
