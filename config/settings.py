@@ -34,6 +34,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Tollgate")
+# Encrypts provider API keys at rest; empty: derived from SECRET_KEY.
+ENCRYPTION_KEY = env_secret("ENCRYPTION_KEY")
 
 INSTALLED_APPS = [
     "daphne",
