@@ -23,6 +23,7 @@ migrate: $(STAMP)
 
 run: migrate
 	$(BIN)/python manage.py ensure_demo_user
+	$(BIN)/python manage.py bootstrap_catalog
 	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 test: $(STAMP)
@@ -32,6 +33,7 @@ up: $(STAMP)
 	@test -n "$$DATABASE_URL" || { echo "make up needs DATABASE_URL (PostgreSQL) and REDIS_URL"; exit 1; }
 	@test -n "$$REDIS_URL" || { echo "make up needs REDIS_URL"; exit 1; }
 	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py bootstrap_catalog
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
 lint: $(STAMP)

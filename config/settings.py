@@ -110,6 +110,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Billing (Stripe): without STRIPE_SECRET_KEY purchases are off; staff grants and codes still work.
+STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")  # empty: Stripe's own API
+STRIPE_WEBHOOK_TOLERANCE_S = env_int("STRIPE_WEBHOOK_TOLERANCE_S", 300, minimum=1)
+
 # Users and sign-up (django-allauth)
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -211,3 +217,12 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Proxy (/v1): limits and failover
+PROXY_MAX_BODY_BYTES = env_int("PROXY_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
+PROXY_MAX_ATTEMPTS = env_int("PROXY_MAX_ATTEMPTS", 3, minimum=1)
+PROXY_FAILOVER_DEADLINE_S = env_int("PROXY_FAILOVER_DEADLINE_S", 60, minimum=1)
+PROXY_ROUTE_FAILURES_BEFORE_COOLDOWN = env_int("PROXY_ROUTE_FAILURES_BEFORE_COOLDOWN", 3, minimum=1)
+PROXY_ROUTE_COOLDOWN_S = env_int("PROXY_ROUTE_COOLDOWN_S", 30, minimum=0)
+# Behind a load balancer that sets X-Forwarded-For: use its last hop as the client IP.
+PROXY_TRUST_X_FORWARDED_FOR = env_bool("PROXY_TRUST_X_FORWARDED_FOR", False)

@@ -1,17 +1,21 @@
-"""Errors of the /v1 API in the client's protocol (see the error contract in ARCHITECTURE.md)."""
+"""Errors of the /v1 API (the error contract in ARCHITECTURE.md), in OpenAI's shape.
+
+Messages tell the user what to do next. Other protocols render the same ApiError in their own
+shape (Anthropic and Gemini arrive with their endpoints).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import orjson
 
+NO_RETRY = ((b"x-should-retry", b"false"),)
+
 
 @dataclass(frozen=True)
 class ApiError(Exception):
-    """One error of the contract: HTTP status, OpenAI error type and code, and a message that
-    tells the user what to do."""
-
     status: int
     type: str
     code: str | None
@@ -20,22 +24,178 @@ class ApiError(Exception):
     headers: tuple[tuple[bytes, bytes], ...] = ()
 
     def openai_body(self) -> bytes:
-        return orjson.dumps(
-            {
-                "error": {
-                    "message": self.message,
-                    "type": self.type,
-                    "param": self.param,
-                    "code": self.code,
-                }
-            }
-        )
+        error = {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
+        return orjson.dumps({"error": error})
+
+
+def bad_request(message: str, param: str | None = None, code: str | None = None) -> ApiError:
+    return ApiError(400, "invalid_request_error", code, message, param)
+
+
+def missing_key() -> ApiError:
+    return ApiError(
+        401,
+        "authentication_error",
+        "invalid_api_key",
+        "No API key provided. Send your Tollgate key as 'Authorization: Bearer sk-tg-...' "
+        "(or the x-api-key header). Create keys on the Tokens page.",
+        headers=NO_RETRY,
+    )
+
+
+def invalid_key() -> ApiError:
+    return ApiError(
+        401,
+        "authentication_error",
+        "invalid_api_key",
+        "Invalid API key: it is unknown, revoked or expired. Check the key on the Tokens page.",
+        headers=NO_RETRY,
+    )
+
+
+def account_suspended() -> ApiError:
+    return ApiError(
+        403,
+        "permission_error",
+        "account_suspended",
+        "This account is suspended. Contact support to restore access.",
+        headers=NO_RETRY,
+    )
+
+
+def ip_not_allowed(ip: str) -> ApiError:
+    return ApiError(
+        403,
+        "permission_error",
+        "ip_not_allowed",
+        f"Requests from {ip} are not allowed for this key. Edit its IP allowlist on the Tokens "
+        "page.",
+        headers=NO_RETRY,
+    )
+
+
+def model_not_allowed(model: str) -> ApiError:
+    return ApiError(
+        403,
+        "permission_error",
+        "model_not_allowed",
+        f"The model '{model}' is not enabled for this key or account. Call GET /v1/models for "
+        "the models this key may use.",
+        param="model",
+        headers=NO_RETRY,
+    )
+
+
+def model_not_found(model: str) -> ApiError:
+    return ApiError(
+        404,
+        "not_found_error",
+        "model_not_found",
+        f"The model '{model}' does not exist. Call GET /v1/models for the models you can use.",
+        param="model",
+    )
+
+
+def request_too_large(limit_bytes: int) -> ApiError:
+    return ApiError(
+        413,
+        "invalid_request_error",
+        "request_too_large",
+        f"The request body is larger than the limit of {limit_bytes:,} bytes.",
+    )
 
 
 def unknown_endpoint(method: str, path: str) -> ApiError:
+    if path.startswith(("/v1/v1/", "/v1/v1beta/")) or path == "/v1/v1":
+        return ApiError(
+            404,
+            "not_found_error",
+            "unknown_endpoint",
+            f"Unknown endpoint: {method} {path}. The path has '/v1' twice: your base URL "
+            "probably ends in /v1 and the client adds another. Use the base URL "
+            "'<host>/v1' for OpenAI-style clients (they add /chat/completions) and '<host>' "
+            "without /v1 for Anthropic-style clients.",
+        )
     return ApiError(
         404,
         "not_found_error",
         "unknown_endpoint",
-        f"Unknown endpoint: {method} {path}. See the docs for the endpoints Tollgate serves.",
+        f"Unknown endpoint: {method} {path}. See /docs/ for the endpoints Tollgate serves.",
     )
+
+
+def method_not_allowed(method: str, path: str, allowed: str) -> ApiError:
+    return ApiError(
+        405,
+        "invalid_request_error",
+        "method_not_allowed",
+        f"{method} is not allowed on {path}; use {allowed}.",
+        headers=((b"allow", allowed.encode()),),
+    )
+
+
+def no_route(model: str) -> ApiError:
+    return ApiError(
+        503,
+        "api_error",
+        "no_route_available",
+        f"No provider is available for '{model}' right now. Try again later or pick another model.",
+        headers=((b"retry-after", b"10"),),
+    )
+
+
+def upstream_error(detail: str) -> ApiError:
+    return ApiError(502, "api_error", "upstream_error", f"The upstream provider failed: {detail}.")
+
+
+def upstream_timeout() -> ApiError:
+    return ApiError(
+        504,
+        "api_error",
+        "upstream_timeout",
+        "The upstream provider did not answer in time. Try again, or use stream=true for long "
+        "generations.",
+    )
+
+
+def upstream_rate_limited(retry_after: str | None) -> ApiError:
+    headers = ((b"retry-after", (retry_after or "5").encode()),)
+    return ApiError(
+        429,
+        "rate_limit_error",
+        "upstream_rate_limited",
+        "Every provider for this model is rate-limiting right now. Retry after a short wait.",
+        headers=headers,
+    )
+
+
+def internal_error() -> ApiError:
+    return ApiError(
+        500, "api_error", "internal_error", "Tollgate failed to handle this request. It is logged."
+    )
+
+
+_URL = re.compile(r"https?://\S+")
+_KEYLIKE = re.compile(r"\b(sk|key|tok)[-_][A-Za-z0-9_\-*.]{6,}")
+
+
+def scrub(message: str) -> str:
+    """An upstream message without URLs or anything that looks like a key."""
+    return _KEYLIKE.sub("[redacted]", _URL.sub("[upstream]", message))[:1000]
+
+
+def from_upstream(status: int, body: bytes) -> ApiError:
+    """A client error (400, 409, 413, 422) of the upstream, relayed in our shape."""
+    message, code, param = "The upstream provider rejected the request.", None, None
+    try:
+        error = orjson.loads(body).get("error")
+    except (orjson.JSONDecodeError, AttributeError):
+        error = None
+    if isinstance(error, dict):
+        if isinstance(error.get("message"), str):
+            message = scrub(error["message"])
+        code = error.get("code") if isinstance(error.get("code"), str) else None
+        param = error.get("param") if isinstance(error.get("param"), str) else None
+    elif isinstance(error, str):
+        message = scrub(error)
+    return ApiError(status, "invalid_request_error", code, message, param)

@@ -73,3 +73,16 @@ def tollgate_server(transactional_db):
 
     with serve(application) as server:
         yield server
+    close_other_sessions()
+
+
+def close_other_sessions() -> None:
+    """End database sessions that server threads left open, so the test database can go."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

@@ -1,0 +1,239 @@
+"""The /v1 endpoints: thin handlers that parse, check and hand over to forwarding."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import orjson
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from proxy import catalog, errors
+from proxy.auth import authenticate
+from proxy.errors import ApiError
+from proxy.forwarding import Call, forward, until_disconnect
+from proxy.http import ClientGone, Request, send_error, send_json
+from usage import recording
+
+log = logging.getLogger(__name__)
+
+# endpoint name -> the field besides `model` that a request must have
+REQUIRED_FIELD = {"chat": "messages", "completions": "prompt", "embeddings": "input"}
+STREAMABLE = {"chat", "completions"}
+
+
+def parse_body(raw: bytes, endpoint: str) -> dict:
+    """The JSON object of the request, checked for the fields every upstream needs."""
+    if not raw.strip():
+        raise errors.bad_request("The request body is empty; send a JSON object.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise errors.bad_request(f"The request body is not valid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise errors.bad_request("The request body must be a JSON object.")
+    model = body.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise errors.bad_request("'model' is required: a model id from GET /v1/models.", "model")
+    required = REQUIRED_FIELD[endpoint]
+    value = body.get(required)
+    if value is None:
+        raise errors.bad_request(f"'{required}' is required.", required)
+    if endpoint == "chat" and (not isinstance(value, list) or not value):
+        raise errors.bad_request("'messages' must be a non-empty array of messages.", "messages")
+    if "stream" in body and not isinstance(body["stream"], bool):
+        raise errors.bad_request("'stream' must be true or false.", "stream")
+    return body
+
+
+def resolve_model(snapshot: catalog.Snapshot, context, model_id: str) -> catalog.CatalogModel:
+    model = snapshot.models.get(model_id)
+    if model is None:
+        raise errors.model_not_found(model_id)
+    if not model.usable_by(context.account_id) or not context.allows_model(model_id):
+        raise errors.model_not_allowed(model_id)
+    return model
+
+
+async def forward_openai(request: Request, send, endpoint: str) -> None:
+    """POST /v1/chat/completions, /v1/completions and /v1/embeddings."""
+    context = await authenticate(request)
+    call = Call(request=request, context=context, endpoint=endpoint)
+    try:
+        raw = await request.body(settings.PROXY_MAX_BODY_BYTES)
+        call.body_size = len(raw)
+        body = parse_body(raw, endpoint)
+        call.model_id = body["model"]
+        call.model = resolve_model(await catalog.current(), context, call.model_id)
+        call.price = call.model.price_at(catalog.now())
+        call.body = body
+        call.stream = endpoint in STREAMABLE and body.get("stream") is True
+        options = body.get("stream_options")
+        call.client_wants_usage = isinstance(options, dict) and options.get("include_usage") is True
+        if await until_disconnect(forward(call, send), request.receive):
+            call.status, call.error_type = 499, "client_disconnected"
+    except ApiError as error:
+        call.status, call.error_type = error.status, error.code or error.type
+        if not call.response_started:
+            await send_error(send, error, request.request_id)
+    except ClientGone:
+        call.status, call.error_type = 499, "client_disconnected"
+    finally:
+        await recording.save(usage_fields(call))
+
+
+def usage_fields(call: Call) -> dict:
+    usage = call.final_usage()
+    price = call.price
+    route = call.route
+    return {
+        "request_id": call.request.request_id,
+        "account_id": call.context.account_id,
+        "token_id": call.context.token_id,
+        "model": call.model_id[:200],
+        "route_id": route.id if route else None,
+        "provider": route.provider.name if route else "",
+        "upstream_model": route.upstream_model if route else "",
+        "client_protocol": call.client_protocol,
+        "endpoint": call.endpoint,
+        "stream": call.stream,
+        "status_code": call.status or 500,
+        "error_type": call.error_type,
+        "latency_ms": call.elapsed_ms(),
+        "ttfb_ms": call.ttfb_ms,
+        "input_tokens": usage.input,
+        "output_tokens": usage.output,
+        "cached_tokens": usage.cached,
+        "reasoning_tokens": usage.reasoning,
+        "usage_estimated": usage.estimated,
+        "cost_micros": call.cost_micros(),
+        "price_input_per_mtok_micros": price.input_per_mtok_micros if price else None,
+        "price_output_per_mtok_micros": price.output_per_mtok_micros if price else None,
+        "price_cached_input_per_mtok_micros": (
+            price.cached_input_per_mtok_micros if price else None
+        ),
+        "upstream_request_id": call.upstream_request_id,
+        "created_at": datetime.now(UTC),
+    }
+
+
+def model_object(model: catalog.CatalogModel) -> dict:
+    return {"id": model.id, "object": "model", "created": model.created, "owned_by": "tollgate"}
+
+
+async def list_models(request: Request, send) -> None:
+    """GET /v1/models: the models this key may use."""
+    context = await authenticate(request)
+    snapshot = await catalog.current()
+    models = catalog.models_for(snapshot, context.account_id, context.allowed_models)
+    payload = {"object": "list", "data": [model_object(m) for m in models]}
+    await send_json(send, 200, payload, request.request_id)
+
+
+async def get_model(request: Request, send, model_id: str) -> None:
+    """GET /v1/models/{id}."""
+    context = await authenticate(request)
+    model = resolve_model(await catalog.current(), context, model_id)
+    await send_json(send, 200, model_object(model), request.request_id)
+
+
+def find_record(account_id: int, request_id: str) -> dict | None:
+    from usage.models import UsageRecord
+
+    record = UsageRecord.objects.filter(account_id=account_id, request_id=request_id).first()
+    if record is None:
+        return None
+    whole, frac = divmod(record.cost_micros, 1_000_000)
+    return {
+        "id": record.request_id,
+        "object": "tollgate.request",
+        "created_at": record.created_at.isoformat(),
+        "model": record.model,
+        "endpoint": record.endpoint,
+        "protocol": record.client_protocol,
+        "stream": record.stream,
+        "status": record.status_code,
+        "error_type": record.error_type or None,
+        "usage": {
+            "input_tokens": record.input_tokens,
+            "output_tokens": record.output_tokens,
+            "cached_tokens": record.cached_tokens,
+            "reasoning_tokens": record.reasoning_tokens,
+            "estimated": record.usage_estimated,
+        },
+        "cost_micros": record.cost_micros,
+        "cost_usd": f"{whole}.{frac:06d}",
+        "latency_ms": record.latency_ms,
+        "ttfb_ms": record.ttfb_ms,
+        "settled": record.settled,
+    }
+
+
+async def get_request(request: Request, send, request_id: str) -> None:
+    """GET /v1/requests/{request_id}: usage, cost and timings of one request of this account."""
+    context = await authenticate(request)
+    found = await sync_to_async(find_record)(context.account_id, request_id)
+    if found is None:
+        raise ApiError(
+            404,
+            "not_found_error",
+            "request_not_found",
+            f"No request '{request_id}' in this account (yet: records are written just after "
+            "the response ends).",
+        )
+    await send_json(send, 200, found, request.request_id)
+
+
+async def chat(request: Request, send) -> None:
+    await forward_openai(request, send, "chat")
+
+
+async def completions(request: Request, send) -> None:
+    await forward_openai(request, send, "completions")
+
+
+async def embeddings(request: Request, send) -> None:
+    await forward_openai(request, send, "embeddings")
+
+
+EXACT = {
+    "/v1/chat/completions": {"POST": chat},
+    "/v1/completions": {"POST": completions},
+    "/v1/embeddings": {"POST": embeddings},
+    "/v1/models": {"GET": list_models},
+}
+PREFIXED = (
+    ("/v1/models/", {"GET": get_model}),
+    ("/v1/requests/", {"GET": get_request}),
+)
+
+
+def resolve(method: str, path: str):
+    """(handler, path argument or None) for a request; ApiError 404/405 otherwise."""
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    methods = EXACT.get(path)
+    argument = None
+    if methods is None:
+        for prefix, candidates in PREFIXED:
+            if path.startswith(prefix) and len(path) > len(prefix):
+                methods, argument = candidates, path[len(prefix) :]
+                break
+    if methods is None:
+        raise errors.unknown_endpoint(method, path)
+    handler = methods.get(method)
+    if handler is None:
+        raise errors.method_not_allowed(method, path, ", ".join(methods))
+    return handler, argument
+
+
+async def dispatch(request: Request, send) -> None:
+    handler, argument = resolve(request.method, request.path)
+    if argument is None:
+        await handler(request, send)
+    else:
+        await handler(request, send, argument)
+
+
+__all__ = ["dispatch", "send_error"]

@@ -1,0 +1,86 @@
+"""What every provider is: transport for one wire protocol."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from proxy.catalog import ProviderConfig
+from proxy.upstream import UpstreamResponse, UpstreamUnavailable, client
+
+
+class Provider:
+    """A provider knows its URL, auth headers, protocol and framing; never the client's protocol."""
+
+    protocol: str = "openai"
+    #: endpoint name -> path below the base URL
+    paths: dict[str, str] = {}
+    #: whether OpenAI-style streams may carry `stream_options.include_usage`
+    supports_stream_usage: bool = True
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+
+    def supports(self, endpoint: str) -> bool:
+        return endpoint in self.paths
+
+    def auth_headers(self) -> dict[str, str]:
+        return {}
+
+    async def send(self, endpoint: str, body: bytes, *, stream: bool) -> UpstreamResponse:
+        raise NotImplementedError
+
+
+class HttpProvider(Provider):
+    """A provider reached over HTTP with the process's pooled client."""
+
+    default_base_url = ""
+
+    def url(self, endpoint: str) -> str:
+        return (self.config.base_url or self.default_base_url).rstrip("/") + self.paths[endpoint]
+
+    def headers(self) -> dict[str, str]:
+        headers = {"content-type": "application/json", "accept": "application/json"}
+        headers.update(self.auth_headers())
+        headers.update(dict(self.config.extra_headers))
+        return headers
+
+    async def send(self, endpoint: str, body: bytes, *, stream: bool) -> UpstreamResponse:
+        """POST `body`; return once the response headers arrived (the first byte).
+
+        Connection errors and a first byte later than `first_byte_timeout_s` raise
+        UpstreamUnavailable; between later chunks `read_timeout_s` applies.
+        """
+        config = self.config
+        http = client()
+        request = http.build_request(
+            "POST",
+            self.url(endpoint),
+            content=body,
+            headers=self.headers(),
+            timeout=httpx.Timeout(
+                connect=config.connect_timeout_s,
+                read=config.read_timeout_s,
+                write=config.read_timeout_s,
+                pool=config.connect_timeout_s,
+            ),
+        )
+        try:
+            response = await asyncio.wait_for(
+                http.send(request, stream=True), timeout=config.first_byte_timeout_s
+            )
+        except TimeoutError:
+            raise UpstreamUnavailable(
+                "no response before the first-byte timeout", timeout=True
+            ) from None
+        except httpx.TimeoutException as exc:
+            raise UpstreamUnavailable(f"timed out: {type(exc).__name__}", timeout=True) from None
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"connection failed: {type(exc).__name__}") from None
+        return UpstreamResponse(
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            chunks=response.aiter_bytes(),
+            close=response.aclose,
+        )

@@ -1,0 +1,19 @@
+"""OpenAI's own API: Bearer auth, the OpenAI protocol, SSE streams."""
+
+from __future__ import annotations
+
+from proxy.providers.base import HttpProvider
+
+
+class OpenAI(HttpProvider):
+    protocol = "openai"
+    default_base_url = "https://api.openai.com/v1"
+    paths = {
+        "chat": "/chat/completions",
+        "completions": "/completions",
+        "embeddings": "/embeddings",
+    }
+
+    def auth_headers(self) -> dict[str, str]:
+        key = self.config.api_key
+        return {"authorization": f"Bearer {key}"} if key else {}

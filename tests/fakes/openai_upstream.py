@@ -1,0 +1,228 @@
+"""A fake OpenAI-compatible upstream: a real HTTP server (ASGI under uvicorn) on 127.0.0.1.
+
+It records every request it receives and answers according to switches a test sets:
+`status` (answer with that error), `delay_s` (before the headers), `chunk_delay_s` (between
+stream events), `cut_after` (drop the connection after that many stream events), `tool_calls`
+(answer with tool calls instead of text), `usage` (None: report no usage).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import struct
+import time
+from dataclasses import dataclass, field
+
+import orjson
+
+from tests.servers import ThreadedUvicorn
+
+DEFAULT_USAGE = {
+    "prompt_tokens": 12,
+    "completion_tokens": 5,
+    "total_tokens": 17,
+    "prompt_tokens_details": {"cached_tokens": 4},
+    "completion_tokens_details": {"reasoning_tokens": 1},
+}
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict:
+        return orjson.loads(self.body)
+
+
+@dataclass
+class FakeOpenAI:
+    reply: str = "Hello from the fake upstream"
+    status: int = 200
+    error_body: bytes | None = None
+    delay_s: float = 0.0
+    chunk_delay_s: float = 0.0
+    cut_after: int | None = None
+    tool_calls: list[dict] | None = None
+    usage: dict | None = field(default_factory=lambda: dict(DEFAULT_USAGE))
+    received: list[Received] = field(default_factory=list)
+    disconnected: int = 0
+    streams_finished: int = 0
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        self.received.append(Received(scope["method"], scope["path"], headers, body))
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.status != 200:
+            error = self.error_body or orjson.dumps(
+                {
+                    "error": {
+                        "message": f"fake error {self.status}",
+                        "type": "server_error",
+                        "param": None,
+                        "code": None,
+                    }
+                }
+            )
+            await _send(send, self.status, error, extra=[(b"retry-after", b"1")])
+            return
+        request = orjson.loads(body)
+        if scope["path"].endswith("/embeddings"):
+            await _send(send, 200, orjson.dumps(self.embeddings(request)))
+        elif request.get("stream"):
+            await self.stream(request, receive, send)
+        else:
+            await _send(
+                send,
+                200,
+                orjson.dumps(self.completion(request)),
+                extra=[(b"x-request-id", b"upstream-req-1")],
+            )
+
+    def completion(self, request: dict) -> dict:
+        message: dict = {"role": "assistant", "content": self.reply, "refusal": None}
+        finish = "stop"
+        if self.tool_calls:
+            message = {"role": "assistant", "content": None, "tool_calls": self.tool_calls}
+            finish = "tool_calls"
+        payload = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request["model"],
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+            ],
+        }
+        if self.usage is not None:
+            payload["usage"] = self.usage
+        return payload
+
+    def stream_events(self, request: dict) -> list[bytes]:
+        include_usage = (request.get("stream_options") or {}).get("include_usage") is True
+        base = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": request["model"],
+        }
+
+        def event(delta: dict, finish=None, **extra) -> bytes:
+            chunk = dict(
+                base, choices=[{"index": 0, "delta": delta, "finish_reason": finish}], **extra
+            )
+            if include_usage:
+                chunk["usage"] = None
+            return b"data: " + orjson.dumps(chunk) + b"\n\n"
+
+        events = [event({"role": "assistant", "content": ""})]
+        if self.tool_calls:
+            for index, call in enumerate(self.tool_calls):
+                arguments = call["function"]["arguments"]
+                events.append(
+                    event(
+                        {
+                            "tool_calls": [
+                                {
+                                    "index": index,
+                                    "id": call["id"],
+                                    "type": "function",
+                                    "function": {"name": call["function"]["name"], "arguments": ""},
+                                }
+                            ]
+                        }
+                    )
+                )
+                middle = len(arguments) // 2
+                for piece in (arguments[:middle], arguments[middle:]):
+                    events.append(
+                        event({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+                    )
+            events.append(event({}, "tool_calls"))
+        else:
+            for word in self.reply.split(" "):
+                events.append(event({"content": word + " "}))
+            events.append(event({}, "stop"))
+        if include_usage and self.usage is not None:
+            events.append(
+                b"data: " + orjson.dumps(dict(base, choices=[], usage=self.usage)) + b"\n\n"
+            )
+        events.append(b"data: [DONE]\n\n")
+        return events
+
+    async def stream(self, request: dict, receive, send) -> None:
+        gone = asyncio.Event()
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        watcher = asyncio.ensure_future(watch())
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream")],
+            }
+        )
+        try:
+            for number, event in enumerate(self.stream_events(request)):
+                if self.cut_after is not None and number >= self.cut_after:
+                    raise ConnectionAbortedError  # uvicorn drops the connection
+                if gone.is_set():
+                    self.disconnected += 1
+                    return
+                await send({"type": "http.response.body", "body": event, "more_body": True})
+                if self.chunk_delay_s:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(gone.wait(), self.chunk_delay_s)
+            await send({"type": "http.response.body", "body": b""})
+            self.streams_finished += 1
+        finally:
+            watcher.cancel()
+
+    def embeddings(self, request: dict) -> dict:
+        inputs = request["input"] if isinstance(request["input"], list) else [request["input"]]
+        data = []
+        for index, _ in enumerate(inputs):
+            vector = [0.5, -0.25, 0.125]
+            if request.get("encoding_format") == "base64":
+                embedding = base64.b64encode(struct.pack("<3f", *vector)).decode()
+            else:
+                embedding = vector
+            data.append({"object": "embedding", "index": index, "embedding": embedding})
+        return {
+            "object": "list",
+            "data": data,
+            "model": request["model"],
+            "usage": {"prompt_tokens": 3 * len(inputs), "total_tokens": 3 * len(inputs)},
+        }
+
+
+async def _send(send, status: int, body: bytes, extra: list | None = None) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ] + (extra or [])
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def start_fake(fake: FakeOpenAI | None = None) -> tuple[FakeOpenAI, ThreadedUvicorn]:
+    fake = fake or FakeOpenAI()
+    return fake, ThreadedUvicorn(fake).start()
