@@ -1,0 +1,31 @@
+"""What an account can still spend: its settled balance less what is already committed.
+
+available = balance - outstanding holds - charged-but-unsettled usage. The holds part arrives
+with the credit-holds work; until then it is zero.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+
+from usage.models import UsageRecord
+
+
+def unsettled_micros(account_id: int) -> int:
+    """The cost of this account's usage records that settlement has not charged yet."""
+    total = (
+        UsageRecord.objects.filter(account_id=account_id, settled=False)
+        .aggregate(total=Sum("cost_micros"))
+        .get("total")
+    )
+    return int(total or 0)
+
+
+def held_micros(account_id: int) -> int:
+    """Credit reserved by requests in flight."""
+    return 0
+
+
+def available_micros(account) -> int:
+    """The balance the account can still spend now (may be negative only through debt)."""
+    return account.balance_micros - held_micros(account.id) - unsettled_micros(account.id)
