@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
 from config import docs, health
@@ -14,6 +15,9 @@ urlpatterns = [
     path("docs/<slug:slug>/", docs.page, name="docs-page"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("tokens/", include("tokens.urls")),
+    path("api/tokens/", include("tokens.api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
 handler404 = "accounts.views.page_not_found"
