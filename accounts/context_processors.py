@@ -12,6 +12,7 @@ NAV = [
     ("Tokens", "tokens-list"),
     ("Billing", "billing-index"),
     ("Usage", "usage-index"),
+    ("Models", "models-pricing"),
     ("Docs", "docs-index"),
 ]
 
@@ -35,5 +36,5 @@ def site(request: HttpRequest) -> dict:
         context["current_membership"] = current_membership(request)
         context["all_memberships"] = list(memberships_of(user))
     else:
-        context["nav_items"] = [i for i in navigation(request) if i["label"] == "Docs"]
+        context["nav_items"] = [i for i in navigation(request) if i["label"] in ("Models", "Docs")]
     return context

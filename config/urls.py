@@ -3,7 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
-from config import docs, health
+from config import health
+from proxy import pages as proxy_pages
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -11,8 +12,8 @@ urlpatterns = [
     path("account/switch/", account_views.switch_account, name="accounts-switch"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("docs/", docs.index, name="docs-index"),
-    path("docs/<slug:slug>/", docs.page, name="docs-page"),
+    path("docs/", include("guides.urls")),
+    path("models/", proxy_pages.models_pricing, name="models-pricing"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("tokens/", include("tokens.urls")),

@@ -1,0 +1,1 @@
+"""The user guides: Markdown files in docs/, rendered by the site with this deployment's values."""

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from guides import views
+
+urlpatterns = [
+    path("", views.index, name="docs-index"),
+    path("<slug:slug>/", views.page, name="docs-page"),
+]
