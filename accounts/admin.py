@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import Account, Membership, User
+from billing.admin import UsdFieldsMixin, grant_credits_action
 from billing.money import format_usd
 
 
@@ -30,14 +31,34 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
+class FlaggedFilter(admin.SimpleListFilter):
+    title = "flagged for staff"
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Flagged"), ("no", "Not flagged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(flagged_reason="")
+        if self.value() == "no":
+            return queryset.filter(flagged_reason="")
+        return queryset
+
+
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "balance_usd", "personal_for", "created"]
-    list_filter = ["status", "created"]
+class AccountAdmin(UsdFieldsMixin, admin.ModelAdmin):
+    list_display = ["name", "status", "balance_usd", "flagged", "personal_for", "created"]
+    list_filter = ["status", FlaggedFilter, "created"]
     search_fields = ["name", "personal_for__email", "memberships__user__email"]
-    readonly_fields = ["balance_micros", "created"]
+    readonly_fields = ["balance_micros", "low_balance_notified_at", "created"]
     autocomplete_fields = ["personal_for"]
     inlines = [MembershipInline]
+    actions = [grant_credits_action]
+
+    @admin.display(description="Flagged", boolean=True, ordering="flagged_at")
+    def flagged(self, obj: Account) -> bool:
+        return obj.is_flagged
 
     @admin.display(description="Balance (USD)", ordering="balance_micros")
     def balance_usd(self, obj: Account) -> str:

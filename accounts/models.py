@@ -65,6 +65,21 @@ class Account(models.Model):
         related_name="personal_account",
         help_text="The user whose personal account this is (created at sign-up).",
     )
+    # A low-balance e-mail goes out each time the balance crosses below this (billing.alerts).
+    low_balance_threshold_micros = models.BigIntegerField(
+        "low-balance threshold (micro-USD)",
+        default=1_000_000,
+        help_text="E-mail the owners and admins when the balance drops below this; 0 turns it off.",
+    )
+    low_balance_notified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the balance last crossed below the threshold (cleared once above it).",
+    )
+    # Set by billing when something needs a human (a Stripe dispute); staff clear it in the admin.
+    flagged_reason = models.TextField(blank=True)
+    flagged_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -76,6 +91,10 @@ class Account(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_flagged(self) -> bool:
+        return bool(self.flagged_reason)
 
 
 class Membership(models.Model):

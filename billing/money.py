@@ -24,6 +24,11 @@ def usd_to_micros(value: str | int | Decimal) -> int:
     return int(micros)
 
 
+def micros_to_usd(micros: int) -> str:
+    """12_500_000 -> "12.5": the exact amount as plain text, for forms (usd_to_micros reverses)."""
+    return format(Decimal(int(micros)) / MICROS_PER_USD, "f")
+
+
 def format_usd(micros: int, *, places: int = 2) -> str:
     """12_345_678 -> "$12.35" (places=2) or "$12.345678" (places=6); rounds half up, exactly.
 
@@ -38,3 +43,41 @@ def format_usd(micros: int, *, places: int = 2) -> str:
     whole, frac = divmod(rounded, 10**places)
     text = f"{whole:,}" + (f".{frac:0{places}d}" if places else "")
     return f"{sign}${text}"
+
+
+# Stripe charges these currencies in whole units: an amount of 500 JPY is 500, not 5.00.
+# https://docs.stripe.com/currencies#zero-decimal
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    [
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    ]
+)
+
+
+def format_price(amount: int, currency: str) -> str:
+    """A Stripe amount in the currency's smallest unit: (1250, "usd") -> "$12.50",
+    (1250, "eur") -> "12.50 EUR", (500, "jpy") -> "500 JPY"."""
+    code = currency.lower()
+    sign = "-" if amount < 0 else ""
+    magnitude = abs(int(amount))
+    if code in ZERO_DECIMAL_CURRENCIES:
+        text = f"{magnitude:,}"
+    else:
+        whole, cents = divmod(magnitude, 100)
+        text = f"{whole:,}.{cents:02d}"
+    return f"{sign}${text}" if code == "usd" else f"{sign}{text} {code.upper()}"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("docs/", include("guides.urls")),
     path("models/", proxy_pages.models_pricing, name="models-pricing"),
+    path("billing/", include("billing.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("tokens/", include("tokens.urls")),
