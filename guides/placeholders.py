@@ -23,6 +23,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.access import current_membership, scoped
+from proxy import catalog
+from tokens.models import ApiToken
+
 BASE_URL = "https://tollgate.example.com"
 API_KEY = "sk-tg-..."
 MODEL = "MODEL_ID"
@@ -72,8 +76,6 @@ def public_base_url(request: HttpRequest) -> str:
 
 def values_for(request: HttpRequest) -> Values:
     """The values this reader should see in the guides."""
-    from accounts.access import current_membership
-
     membership = None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
@@ -90,14 +92,11 @@ def values_for(request: HttpRequest) -> Values:
     )
 
 
-def newest_live_token(request: HttpRequest):
+def newest_live_token(request: HttpRequest) -> ApiToken | None:
     """The newest usable token of the current account, the reader's own first; None if none."""
-    from accounts.access import scoped
-    from tokens.models import ApiToken
-
     now = timezone.now()
-    tokens = [t for t in scoped(request, ApiToken).live(now).order_by("-created_at", "-id")[:50]]
-    usable = [t for t in tokens if t.is_usable(now)]
+    newest = scoped(request, ApiToken).live(now).order_by("-created_at", "-id")[:50]
+    usable = [t for t in newest if t.is_usable(now)]
     own = [t for t in usable if t.created_by_id == request.user.id]
     return (own or usable or [None])[0]
 
@@ -106,8 +105,6 @@ def example_models(account_id: int | None) -> tuple[str | None, str | None]:
     """A chat model and an embedding model for the examples: ones the account may use (public
     ones for visitors) that have a route. The catalog does not say what a model is for, so
     embedding models are told apart by name."""
-    from proxy import catalog
-
     snapshot = catalog.current_sync()
     chat = embedding = None
     for model_id, model in sorted(snapshot.models.items()):

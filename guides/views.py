@@ -8,11 +8,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from guides import library, placeholders
+from proxy.pages import CLIENT_PROTOCOLS
 
 
 def _common_context(request: HttpRequest) -> dict:
-    from proxy.pages import CLIENT_PROTOCOLS
-
     values = placeholders.values_for(request)
     return {
         "sections": library.sections(),

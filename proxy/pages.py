@@ -8,8 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.access import current_membership
 from billing.money import format_usd
 from proxy import catalog
+from proxy.endpoints import resolve
+from proxy.errors import ApiError
+from proxy.providers import UnknownProvider, provider_class
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,6 @@ class ClientProtocol:
 
     @property
     def served(self) -> bool:
-        from proxy.endpoints import resolve
-        from proxy.errors import ApiError
-
         try:
             resolve(self.method, self.path.replace("{model}", "any"))
         except ApiError:
@@ -45,8 +46,6 @@ TRANSLATES_FROM: dict[str, frozenset[str]] = {}
 
 def route_protocol(kind: str) -> str | None:
     """The protocol a provider kind speaks; None for kinds the proxy cannot call yet."""
-    from proxy.providers import UnknownProvider, provider_class
-
     try:
         return provider_class(kind).protocol
     except UnknownProvider:
@@ -105,8 +104,6 @@ def model_row(model: catalog.CatalogModel) -> ModelRow:
 @require_GET
 def models_pricing(request: HttpRequest) -> HttpResponse:
     """Every public model with its prices and limits; a signed-in user's granted models too."""
-    from accounts.access import current_membership
-
     snapshot = catalog.current_sync()
     ordered = [snapshot.models[key] for key in sorted(snapshot.models)]
     membership = current_membership(request) if request.user.is_authenticated else None

@@ -52,15 +52,24 @@ def test_snippets_that_need_an_extra_package_run_where_it_is_installed(guide, li
     run_blocks(guide, blocks, live)
 
 
-def test_a_wrong_path_or_field_fails(live):
-    wrong_path = CodeBlock(
-        "sh",
-        (),
-        'curl https://tollgate.example.com/v1/chat/completion -H "Authorization: Bearer '
-        '$TOLLGATE_API_KEY" -d \'{"model": "MODEL_ID", "messages": []}\'\n',
-        1,
+def curl_block(path: str, body: str) -> CodeBlock:
+    code = (
+        f"curl https://tollgate.example.com{path} "
+        '-H "Authorization: Bearer $TOLLGATE_API_KEY" '
+        f"-H 'Content-Type: application/json' -d '{body}'\n"
     )
-    wrong_field = CodeBlock(
+    return CodeBlock("sh", (), code, 1)
+
+
+def test_a_wrong_path_or_field_fails(live):
+    messages = '[{"role": "user", "content": "Hi"}]'
+    wrong_path = curl_block(
+        "/v1/chat/completion", f'{{"model": "MODEL_ID", "messages": {messages}}}'
+    )
+    wrong_field = curl_block(
+        "/v1/chat/completions", f'{{"model": "MODEL_ID", "mesages": {messages}}}'
+    )
+    wrong_python = CodeBlock(
         "python",
         (),
         "from openai import OpenAI\n"
@@ -70,8 +79,20 @@ def test_a_wrong_path_or_field_fails(live):
     )
     guide = GUIDES[0]
 
-    assert "got 404, expected 2xx" in snippets.check(guide, wrong_path, live.replacements, live.key)
-    assert "exit 1" in snippets.check(guide, wrong_field, live.replacements, live.key)
+    def check(block):
+        return snippets.check(guide, block, live.replacements, live.key)
+
+    assert "got 404, expected 2xx" in check(wrong_path)
+    assert "got 400, expected 2xx" in check(wrong_field)
+    assert "BadRequestError" in check(wrong_python)
+    assert (
+        check(
+            curl_block(
+                "/v1/chat/completions", '{"model": "MODEL_ID", "messages": ' + messages + "}"
+            )
+        )
+        is None
+    )
 
 
 def test_every_block_has_a_known_language_and_options():
