@@ -161,6 +161,8 @@ def _low_balance_changes(account: Account, before: int, after: int) -> dict:
 
 @dataclass(frozen=True)
 class Violation:
+    """One account whose balance disagrees with its entries."""
+
     account_id: int
     account_name: str
     balance_micros: int

@@ -130,7 +130,8 @@ def on_charge_refunded(charge: dict) -> Result:
         purchases.set_status(purchase, Purchase.Status.REVIEW, note)
         return Outcome.REJECTED, note
     amount = _int(charge.get("amount_refunded"))
-    debit = purchases.refund_purchase(purchase, charge_id=charge["id"], amount_refunded=amount)
+    charge_id = str(charge.get("id") or "")
+    debit = purchases.refund_purchase(purchase, charge_id=charge_id, amount_refunded=amount)
     return Outcome.PROCESSED, f"refund: debited {debit} micro-USD"
 
 
@@ -166,7 +167,8 @@ def _purchase_for_session(session: dict) -> tuple[Purchase | None, Result]:
     Credited only if the session is the one created for that purchase, for that account, in
     payment mode, for the purchase's amount and currency.
     """
-    metadata = session.get("metadata") or {}
+    metadata = session.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     try:
         purchase_id = int(metadata.get("purchase_id", ""))
     except (TypeError, ValueError):
