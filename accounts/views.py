@@ -15,12 +15,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    membership = access.current_membership(request)
-    return render(request, "accounts/dashboard.html", {"membership": membership})
-
-
-@login_required
 @require_POST
 def switch_account(request: HttpRequest) -> HttpResponse:
     try:

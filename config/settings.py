@@ -110,6 +110,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Usage: rollups kept current by beat, and the retention of raw usage records
+USAGE_ROLLUP_INTERVAL_S = env_int("USAGE_ROLLUP_INTERVAL_S", 300, minimum=10)
+USAGE_ROLLUP_LOOKBACK_HOURS = env_int("USAGE_ROLLUP_LOOKBACK_HOURS", 3, minimum=1)
+USAGE_RETENTION_DAYS = env_int("USAGE_RETENTION_DAYS", 90, minimum=1)
+if USAGE_RETENTION_DAYS * 24 <= USAGE_ROLLUP_LOOKBACK_HOURS:
+    raise ImproperlyConfigured("USAGE_RETENTION_DAYS must be longer than the rollup lookback")
+CELERY_BEAT_SCHEDULE["usage-roll-up"] = {
+    "task": "usage.roll_up",
+    "schedule": float(USAGE_ROLLUP_INTERVAL_S),
+}
+CELERY_BEAT_SCHEDULE["usage-prune"] = {"task": "usage.prune", "schedule": 3600.0}
+
 # Billing (Stripe): without STRIPE_SECRET_KEY purchases are off; staff grants and codes still work.
 STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET")
