@@ -16,7 +16,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import connections
+from django.db import OperationalError, connections
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -98,11 +98,26 @@ def _write_forever() -> None:
             except queue.Empty:
                 break
         try:
-            record_uses(set(batch))
-        except Exception as exc:
-            logger.warning("token activity: could not record last use: %s", exc)
+            _record_with_retries(set(batch))
         finally:
             # This thread is not a request: close its connections so none is left open.
             connections.close_all()
             for _ in batch:
                 _queue.task_done()
+
+
+def _record_with_retries(token_ids: set[int], attempts: int = 3) -> None:
+    # SQLite can refuse a write while another connection writes ("database is locked");
+    # last_used_at is not worth more than a few short retries.
+    for attempt in range(1, attempts + 1):
+        try:
+            record_uses(token_ids)
+            return
+        except OperationalError as exc:
+            if attempt == attempts or "locked" not in str(exc):
+                logger.warning("token activity: could not record last use: %s", exc)
+                return
+            time.sleep(0.05 * attempt)
+        except Exception as exc:
+            logger.warning("token activity: could not record last use: %s", exc)
+            return

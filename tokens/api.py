@@ -117,8 +117,9 @@ class TokenList(AccountScopedMixin, generics.ListCreateAPIView):
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
-        account = current_account(self.request)
-        context["available_models"] = [m for m, _ in access.model_choices(account)]
+        if self.request is not None and self.request.method == "POST":
+            account = current_account(self.request)
+            context["available_models"] = [m for m, _ in access.model_choices(account)]
         return context
 
     @extend_schema(responses={201: NewKeySerializer})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections.abc import Iterable
 
 import redis
@@ -88,7 +87,7 @@ class RedisTokenCache:
     def __init__(self, url: str) -> None:
         self.url = url
         self._sync: redis.Redis | None = None
-        self._async: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._async: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
 
     @property
     def client(self) -> redis.Redis:
@@ -97,10 +96,13 @@ class RedisTokenCache:
         return self._sync
 
     def _async_client(self) -> redis.asyncio.Redis:
-        # A redis.asyncio client belongs to the loop it first ran on.
+        # A redis.asyncio client belongs to the loop it first ran on. A server has one loop per
+        # process; short-lived loops (asgiref's async_to_sync, tests) are dropped once closed.
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
+            for closed in [other for other in self._async if other.is_closed()]:
+                del self._async[closed]
             client = redis.asyncio.Redis.from_url(self.url, **_CLIENT_OPTIONS)
             self._async[loop] = client
         return client
