@@ -29,4 +29,18 @@ async def http_application(scope, receive, send) -> None:
         await django_application(scope, receive, send)
 
 
-application = ProtocolTypeRouter({"http": http_application})
+async def lifespan_application(scope, receive, send) -> None:
+    """ASGI lifespan (uvicorn, granian): nothing to start; close upstream connections at the end."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            from proxy.upstream import close_client
+
+            await close_client()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+application = ProtocolTypeRouter({"http": http_application, "lifespan": lifespan_application})

@@ -99,6 +99,9 @@ def database_config(url: str, *, base_dir: Path) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(path),
+            # Tests use a file too (not shared memory), so that server threads in tests wait
+            # for locks like production processes do instead of failing at once; one per run.
+            "TEST": {"NAME": str(path.with_name(f"{path.stem}-test-{os.getpid()}{path.suffix}"))},
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",

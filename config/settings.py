@@ -108,7 +108,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "settle-usage": {"task": "usage.settle_usage", "schedule": 5.0},
+}
 
 # Usage: rollups kept current by beat, and the retention of raw usage records
 USAGE_ROLLUP_INTERVAL_S = env_int("USAGE_ROLLUP_INTERVAL_S", 300, minimum=10)
@@ -238,3 +240,7 @@ PROXY_ROUTE_FAILURES_BEFORE_COOLDOWN = env_int("PROXY_ROUTE_FAILURES_BEFORE_COOL
 PROXY_ROUTE_COOLDOWN_S = env_int("PROXY_ROUTE_COOLDOWN_S", 30, minimum=0)
 # Behind a load balancer that sets X-Forwarded-For: use its last hop as the client IP.
 PROXY_TRUST_X_FORWARDED_FOR = env_bool("PROXY_TRUST_X_FORWARDED_FOR", False)
+# Credit holds and limits
+PROXY_HOLD_TTL_S = env_int("PROXY_HOLD_TTL_S", 3600, minimum=60)
+PROXY_CONCURRENCY_SLOT_TTL_S = env_int("PROXY_CONCURRENCY_SLOT_TTL_S", 900, minimum=10)
+ACCOUNT_RPM_DEFAULT = env_int("ACCOUNT_RPM_DEFAULT", 600, minimum=0)  # 0: unlimited

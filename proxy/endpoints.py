@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from proxy import catalog, errors
+from proxy.allowance import admit_call, finish_call
 from proxy.auth import authenticate
 from proxy.errors import ApiError
 from proxy.forwarding import Call, forward, until_disconnect
@@ -71,6 +72,7 @@ async def forward_openai(request: Request, send, endpoint: str) -> None:
         call.stream = endpoint in STREAMABLE and body.get("stream") is True
         options = body.get("stream_options")
         call.client_wants_usage = isinstance(options, dict) and options.get("include_usage") is True
+        await admit_call(call)
         if await until_disconnect(forward(call, send), request.receive):
             call.status, call.error_type = 499, "client_disconnected"
     except ApiError as error:
@@ -80,7 +82,9 @@ async def forward_openai(request: Request, send, endpoint: str) -> None:
     except ClientGone:
         call.status, call.error_type = 499, "client_disconnected"
     finally:
-        await recording.save(usage_fields(call))
+        fields = usage_fields(call)
+        await recording.save(fields)
+        await finish_call(call, fields["cost_micros"])
 
 
 def usage_fields(call: Call) -> dict:

@@ -86,6 +86,57 @@ def model_not_allowed(model: str) -> ApiError:
     )
 
 
+def insufficient_credit(available_micros: int, affordable_tokens: int) -> ApiError:
+    from billing.money import format_usd
+
+    return ApiError(
+        403,
+        "permission_error",
+        "insufficient_quota",
+        f"Insufficient credit: {format_usd(max(available_micros, 0), places=6)} available, "
+        f"enough for about {affordable_tokens:,} output tokens of this model with this prompt. "
+        "Add credits on the Billing page, or lower max_tokens.",
+        headers=NO_RETRY,
+    )
+
+
+def spend_limit_reached(available_micros: int, affordable_tokens: int) -> ApiError:
+    from billing.money import format_usd
+
+    return ApiError(
+        403,
+        "permission_error",
+        "insufficient_quota",
+        "This key's spend limit is nearly used up: "
+        f"{format_usd(max(available_micros, 0), places=6)} left, enough for about "
+        f"{affordable_tokens:,} output tokens. Raise the key's limit on the Tokens page, or "
+        "lower max_tokens.",
+        headers=NO_RETRY,
+    )
+
+
+def rate_limited(scope: str, limit: int | None, reset_s: int) -> ApiError:
+    headers = ((b"retry-after", str(max(reset_s, 1)).encode()),)
+    return ApiError(
+        429,
+        "rate_limit_error",
+        "rate_limit_exceeded",
+        f"Rate limit reached: {limit} requests per minute for this {scope}. Please try again in "
+        f"{max(reset_s, 1)}s.",
+        headers=headers,
+    )
+
+
+def too_many_concurrent(limit: int | None) -> ApiError:
+    return ApiError(
+        429,
+        "rate_limit_error",
+        "rate_limit_exceeded",
+        f"Too many requests in flight: this key allows {limit} at a time. Retry when one ends.",
+        headers=((b"retry-after", b"1"),),
+    )
+
+
 def model_not_found(model: str) -> ApiError:
     return ApiError(
         404,

@@ -63,6 +63,8 @@ class Call:
     output_bytes: int = 0
     saw_done: bool = False
     upstream_request_id: str = ""
+    ticket: object = None  # proxy.admission.Ticket once admitted
+    extra_headers: list = field(default_factory=list)  # x-ratelimit-* for the response
 
     def elapsed_ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)
@@ -208,6 +210,7 @@ async def relay_json(call: Call, response: UpstreamResponse, send) -> None:
     )
     headers.append((b"content-length", str(len(data)).encode()))
     headers.append((b"x-tollgate-cost-usd", cost_header(call.cost_micros())))
+    headers.extend(call.extra_headers)
     call.response_started = True
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
@@ -216,6 +219,7 @@ async def relay_json(call: Call, response: UpstreamResponse, send) -> None:
 async def relay_stream(call: Call, response: UpstreamResponse, send) -> None:
     headers = base_headers(call.request.request_id, b"text/event-stream; charset=utf-8")
     headers.extend(STREAM_HEADERS)
+    headers.extend(call.extra_headers)
     call.status = response.status
     call.response_started = True
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

@@ -86,3 +86,12 @@ def close_other_sessions() -> None:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_admission():
+    from proxy import admission
+
+    admission.reset()
+    yield
+    admission.reset()

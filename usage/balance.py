@@ -1,7 +1,7 @@
 """What an account can still spend: its settled balance less what is already committed.
 
-available = balance - outstanding holds - charged-but-unsettled usage. The holds part arrives
-with the credit-holds work; until then it is zero.
+available = balance - outstanding holds - charged-but-unsettled usage. Holds live where the
+proxy keeps them (proxy/admission.py): Redis in the full stack, this process otherwise.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ def unsettled_micros(account_id: int) -> int:
 
 
 def held_micros(account_id: int) -> int:
-    """Credit reserved by requests in flight."""
-    return 0
+    """Credit reserved by requests in flight (0 when none, or when Redis cannot be reached)."""
+    from proxy import admission
+
+    return admission.held_micros(account_id)
 
 
 def available_micros(account) -> int:

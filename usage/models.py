@@ -46,6 +46,14 @@ class UsageRecord(models.Model):
     upstream_request_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(db_index=True)
     settled = models.BooleanField(default=False)
+    settlement_entry = models.ForeignKey(
+        "billing.LedgerEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="usage_records",
+        help_text="The usage ledger entry (batch) that charged this record.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -54,6 +62,12 @@ class UsageRecord(models.Model):
             models.Index(
                 fields=["account", "settled"],
                 name="usage_unsettled",
+                condition=models.Q(settled=False),
+            ),
+            # Settlement and token spend limits sum a token's unsettled records.
+            models.Index(
+                fields=["token", "settled"],
+                name="usage_token_unsettled",
                 condition=models.Q(settled=False),
             ),
             # The request log's filters, newest first, without scanning the whole account.

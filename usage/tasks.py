@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from usage import rollups
+from usage import rollups, settlement
+
+
+@shared_task(name="usage.settle_usage", ignore_result=True)
+def settle_usage() -> str:
+    """Charge every unsettled usage record to the ledger (beat runs this every few seconds)."""
+    return str(settlement.settle_all())
 
 
 @shared_task(name="usage.roll_up", ignore_result=True)

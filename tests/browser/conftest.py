@@ -22,7 +22,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in the main thread while it
+# is open, which would break async_to_sync and asyncio.run in the tests that run after it.
+@pytest.fixture(scope="module")
 def browser():
     executable = require_chromium()
     from playwright.sync_api import sync_playwright

@@ -24,8 +24,24 @@ def _fresh_proxy_state():
     health.reset()
 
 
+def fund(account, micros: int) -> None:
+    from billing.ledger import post_entry
+
+    post_entry(
+        account,
+        micros,
+        "adjustment",
+        idempotency_key=f"test-fund-{generate_key()}",
+        note="test funds",
+    )
+
+
 def make_key(account, user=None, **fields) -> str:
-    """A live key for `account` (the plaintext; only its hash is stored)."""
+    """A live key for `account` (the plaintext; only its hash is stored). An account without
+    credit gets $100 first, so calls are not refused for money unless a test wants that."""
+    account.refresh_from_db()
+    if account.balance_micros == 0:
+        fund(account, 100_000_000)
     key = generate_key()
     ApiToken.objects.create(
         account=account,
@@ -115,3 +131,22 @@ def wait_for_record(request_id: str, timeout_s: float = 5.0):
             return record
         time.sleep(0.02)
     raise AssertionError(f"no usage record for {request_id}")
+
+
+def wait_for_records(account, count: int, timeout_s: float = 10.0) -> int:
+    """Records are written just after each response: wait until `count` successful ones exist."""
+    from django.db import OperationalError
+
+    from usage.models import UsageRecord
+
+    deadline = time.monotonic() + timeout_s
+    found = 0
+    while time.monotonic() < deadline:
+        try:
+            found = UsageRecord.objects.filter(account=account, status_code=200).count()
+        except OperationalError:  # SQLite's shared in-memory test database: a writer holds it
+            found = 0
+        if found >= count:
+            break
+        time.sleep(0.05)
+    return found

@@ -1,0 +1,58 @@
+"""Worst-case cost of a request before it runs (the hold), and what a balance affords.
+
+A hold must be an upper bound of the final charge, or an account could end below zero. The
+input is bounded by the body size (a token is rarely shorter than two bytes of JSON), and the
+output by the request's own cap, else the model's maximum output.
+"""
+
+from __future__ import annotations
+
+from proxy.catalog import CatalogModel, PriceSnapshot
+from proxy.metering import TOKENS_PER_MILLION
+
+BYTES_PER_TOKEN_BOUND = 2
+# Lowering a request's output cap to fit the balance is only worth it above this.
+MIN_AFFORDABLE_OUTPUT_TOKENS = 16
+
+# OpenAI's legacy completions default to 16 output tokens when max_tokens is absent.
+DEFAULT_OUTPUT_CAP = {"completions": 16, "embeddings": 0}
+
+
+def input_bound(body_size: int) -> int:
+    return body_size // BYTES_PER_TOKEN_BOUND + 1
+
+
+def requested_output_cap(body: dict) -> int | None:
+    """The client's own output cap (OpenAI's `max_completion_tokens` or `max_tokens`), if any."""
+    for field in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
+        value = body.get(field)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def output_bound(endpoint: str, body: dict, model: CatalogModel) -> int:
+    cap = requested_output_cap(body)
+    if cap is not None:
+        return min(cap, model.max_output_tokens) if model.max_output_tokens else cap
+    return DEFAULT_OUTPUT_CAP.get(endpoint, model.max_output_tokens)
+
+
+def hold_micros(input_tokens: int, output_tokens: int, price: PriceSnapshot | None) -> int:
+    """The worst-case cost in micro-USD, rounded up."""
+    if price is None:
+        return 0
+    numerator = (
+        input_tokens * price.input_per_mtok_micros + output_tokens * price.output_per_mtok_micros
+    )
+    return -(-numerator // TOKENS_PER_MILLION)
+
+
+def affordable_output_tokens(
+    available_micros: int, input_tokens: int, price: PriceSnapshot | None
+) -> int:
+    """How many output tokens `available_micros` pays for after the input."""
+    if price is None or price.output_per_mtok_micros == 0:
+        return 0
+    left = available_micros * TOKENS_PER_MILLION - input_tokens * price.input_per_mtok_micros
+    return max(0, left // price.output_per_mtok_micros)
