@@ -13,7 +13,7 @@ urlpatterns = [
     path("account/switch/", account_views.switch_account, name="accounts-switch"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("docs/", include("guides.urls")),
+    path("docs/", include("config.guides.urls")),
     path("models/", proxy_pages.models_pricing, name="models-pricing"),
     path("billing/", include("billing.urls")),
     path("accounts/", include("allauth.urls")),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from guides import placeholders
+from config.guides import placeholders
 from proxy import catalog as catalog_cache
 from proxy.catalog_file import DEMO_CATALOG, load
 from proxy.routing import health

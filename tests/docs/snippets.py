@@ -17,8 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from guides import library, placeholders
-from guides.library import CodeBlock, Guide
+from config.guides import library, placeholders
+from config.guides.library import CodeBlock, Guide
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 OPTIONS = re.compile(r"^(no-run|expect=\d{3}|needs=[\w.]+)$")

@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from guides import library, placeholders
+from config.guides import library, placeholders
 from tests.conftest import login
 from tests.docs import snippets
 from tokens.keys import display_prefix, generate_key, hash_key

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from guides import placeholders
-from guides.library import CodeBlock
+from config.guides import placeholders
+from config.guides.library import CodeBlock
 from tests.docs import snippets
 
 GUIDES = snippets.guides()

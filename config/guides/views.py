@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from guides import library, placeholders
+from config.guides import library, placeholders
 from proxy.pages import CLIENT_PROTOCOLS
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guides import views
+from config.guides import views
 
 urlpatterns = [
     path("", views.index, name="docs-index"),
