@@ -148,7 +148,7 @@ def server_command(kind: str, port: int) -> list[str]:
     raise SystemExit(f"unknown server {kind!r}")
 
 
-def wait_ready(port: int, process: subprocess.Popen, timeout_s: float = 30) -> None:
+def wait_ready(port: int, process: subprocess.Popen, timeout_s: float = 90) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout_s
