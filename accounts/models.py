@@ -66,6 +66,13 @@ class Account(models.Model):
         help_text="The user whose personal account this is (created at sign-up).",
     )
     # A low-balance e-mail goes out each time the balance crosses below this (billing.alerts).
+    rpm_limit = models.PositiveIntegerField(
+        "requests per minute",
+        null=True,
+        blank=True,
+        help_text="For the whole account, over all its keys. Empty: the default "
+        "(ACCOUNT_RPM_DEFAULT); 0: unlimited.",
+    )
     low_balance_threshold_micros = models.BigIntegerField(
         "low-balance threshold (micro-USD)",
         default=1_000_000,

@@ -53,9 +53,10 @@ async def admit_call(call: Call) -> None:
     context = call.context
     input_tokens = credit.input_bound(call.body_size)
     output_tokens = credit.output_bound(call.endpoint, call.body, call.model)
-    account_rpm = getattr(context, "account_rpm_limit", None)
+    account_rpm = context.account_rpm_limit
     if account_rpm is None:
-        account_rpm = settings.ACCOUNT_RPM_DEFAULT or None
+        account_rpm = settings.ACCOUNT_RPM_DEFAULT
+    account_rpm = account_rpm or None  # 0: unlimited
     ticket = Ticket(
         request_id=call.request.request_id,
         account_id=context.account_id,

@@ -30,6 +30,7 @@ class TokenContext:
     rpm_limit: int | None
     max_concurrency: int | None
     allowed_networks: tuple[Network, ...]  # empty: any IP
+    account_rpm_limit: int | None = None  # the account's own override; None: the default
 
     def allows_ip(self, ip: str) -> bool:
         """Whether a client at `ip` may use the key (always, when no networks are listed)."""
@@ -82,6 +83,7 @@ def context_from_token(token: ApiToken, secret_hash: str, now: datetime) -> Toke
         rpm_limit=token.rpm_limit,
         max_concurrency=token.max_concurrency,
         allowed_networks=tuple(ipaddress.ip_network(n) for n in token.allowed_ips or ()),
+        account_rpm_limit=token.account.rpm_limit,
     )
 
 
@@ -99,6 +101,7 @@ def encode(context: TokenContext) -> bytes:
             "rpm_limit": context.rpm_limit,
             "max_concurrency": context.max_concurrency,
             "allowed_networks": [str(n) for n in context.allowed_networks],
+            "account_rpm_limit": context.account_rpm_limit,
         }
     )
 

@@ -82,3 +82,27 @@ def test_concurrency_limit_and_its_slot_is_freed_by_a_disconnect(
             break
         time.sleep(0.1)
     assert response.status_code == 200
+
+
+def test_staff_can_override_an_accounts_rpm(
+    tollgate_server, gpt, alice, account_a, settings, backend
+):
+    settings.ACCOUNT_RPM_DEFAULT = 100
+    account_a.rpm_limit = 1
+    account_a.save()
+    key = make_key(account_a, alice)
+
+    statuses = [post(tollgate_server, key).status_code for _ in range(2)]
+
+    assert statuses == [200, 429]
+
+
+def test_an_account_rpm_of_zero_means_unlimited(
+    tollgate_server, gpt, alice, account_a, settings, backend
+):
+    settings.ACCOUNT_RPM_DEFAULT = 1
+    account_a.rpm_limit = 0
+    account_a.save()
+    key = make_key(account_a, alice)
+
+    assert [post(tollgate_server, key).status_code for _ in range(3)] == [200, 200, 200]
