@@ -238,6 +238,8 @@ PROXY_MAX_ATTEMPTS = env_int("PROXY_MAX_ATTEMPTS", 3, minimum=1)
 PROXY_FAILOVER_DEADLINE_S = env_int("PROXY_FAILOVER_DEADLINE_S", 60, minimum=1)
 PROXY_ROUTE_FAILURES_BEFORE_COOLDOWN = env_int("PROXY_ROUTE_FAILURES_BEFORE_COOLDOWN", 3, minimum=1)
 PROXY_ROUTE_COOLDOWN_S = env_int("PROXY_ROUTE_COOLDOWN_S", 30, minimum=0)
+# Streams waiting for their upstream get a ping (Anthropic) or a comment (OpenAI) this often.
+PROXY_KEEPALIVE_INTERVAL_MS = env_int("PROXY_KEEPALIVE_INTERVAL_MS", 10_000, minimum=50)
 # Behind a load balancer that sets X-Forwarded-For: use its last hop as the client IP.
 PROXY_TRUST_X_FORWARDED_FOR = env_bool("PROXY_TRUST_X_FORWARDED_FOR", False)
 # Credit holds and limits

@@ -31,6 +31,7 @@ class PriceInline(admin.TabularInline):
         "input_per_mtok_micros",
         "output_per_mtok_micros",
         "cached_input_per_mtok_micros",
+        "cache_write_per_mtok_micros",
         "created_by",
     ]
     readonly_fields = ["created_by"]

@@ -28,7 +28,7 @@ async def application(scope, receive, send) -> None:
         await endpoints.dispatch(request, tracked_send)
     except ApiError as error:
         if not started:
-            await send_error(send, error, request.request_id)
+            await send_error(send, error, request.request_id, request.protocol)
     except ClientGone:
         return
     except Exception:
@@ -39,4 +39,4 @@ async def application(scope, receive, send) -> None:
             request.request_id,
         )
         if not started:
-            await send_error(send, errors.internal_error(), request.request_id)
+            await send_error(send, errors.internal_error(), request.request_id, request.protocol)

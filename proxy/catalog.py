@@ -52,6 +52,7 @@ class PriceSnapshot:
     output_per_mtok_micros: int
     cached_input_per_mtok_micros: int
     effective_from: datetime
+    cache_write_per_mtok_micros: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,11 @@ def build_snapshot(version: int) -> Snapshot:
                     else price.cached_input_per_mtok_micros
                 ),
                 effective_from=price.effective_from,
+                cache_write_per_mtok_micros=(
+                    price.input_per_mtok_micros
+                    if price.cache_write_per_mtok_micros is None
+                    else price.cache_write_per_mtok_micros
+                ),
             )
             for price in sorted(model.prices.all(), key=lambda p: p.effective_from, reverse=True)
         )

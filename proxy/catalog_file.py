@@ -131,18 +131,22 @@ def _upsert_price(model: Model, prices: dict, where: str) -> int:
     output_micros = per_mtok_micros(_require(prices, "output", where), f"{where}.output")
     cached = prices.get("cached_input")
     cached_micros = None if cached is None else per_mtok_micros(cached, f"{where}.cached_input")
+    write = prices.get("cache_write")
+    write_micros = None if write is None else per_mtok_micros(write, f"{where}.cache_write")
     current = model.current_price()
     if current and (
         current.input_per_mtok_micros,
         current.output_per_mtok_micros,
         current.cached_input_per_mtok_micros,
-    ) == (input_micros, output_micros, cached_micros):
+        current.cache_write_per_mtok_micros,
+    ) == (input_micros, output_micros, cached_micros, write_micros):
         return 0
     Price.objects.create(
         model=model,
         input_per_mtok_micros=input_micros,
         output_per_mtok_micros=output_micros,
         cached_input_per_mtok_micros=cached_micros,
+        cache_write_per_mtok_micros=write_micros,
     )
     return 1
 

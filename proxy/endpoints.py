@@ -15,13 +15,21 @@ from proxy.auth import authenticate
 from proxy.errors import ApiError
 from proxy.forwarding import Call, forward, until_disconnect
 from proxy.http import ClientGone, Request, send_error, send_json
+from proxy.relay import end_with_error
 from usage import recording
 
 log = logging.getLogger(__name__)
 
 # endpoint name -> the field besides `model` that a request must have
-REQUIRED_FIELD = {"chat": "messages", "completions": "prompt", "embeddings": "input"}
-STREAMABLE = {"chat", "completions"}
+REQUIRED_FIELD = {
+    "chat": "messages",
+    "completions": "prompt",
+    "embeddings": "input",
+    "messages": "messages",
+    "count_tokens": "messages",
+}
+STREAMABLE = {"chat", "completions", "messages"}
+MESSAGE_LISTS = {"chat", "messages", "count_tokens"}
 
 
 def parse_body(raw: bytes, endpoint: str) -> dict:
@@ -41,7 +49,7 @@ def parse_body(raw: bytes, endpoint: str) -> dict:
     value = body.get(required)
     if value is None:
         raise errors.bad_request(f"'{required}' is required.", required)
-    if endpoint == "chat" and (not isinstance(value, list) or not value):
+    if endpoint in MESSAGE_LISTS and (not isinstance(value, list) or not value):
         raise errors.bad_request("'messages' must be a non-empty array of messages.", "messages")
     if "stream" in body and not isinstance(body["stream"], bool):
         raise errors.bad_request("'stream' must be true or false.", "stream")
@@ -57,10 +65,13 @@ def resolve_model(snapshot: catalog.Snapshot, context, model_id: str) -> catalog
     return model
 
 
-async def forward_openai(request: Request, send, endpoint: str) -> None:
-    """POST /v1/chat/completions, /v1/completions and /v1/embeddings."""
+async def forward_call(request: Request, send, endpoint: str) -> None:
+    """POST /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/messages: check,
+    hold, forward (or translate), then record the usage and charge."""
     context = await authenticate(request)
-    call = Call(request=request, context=context, endpoint=endpoint)
+    call = Call(
+        request=request, context=context, endpoint=endpoint, client_protocol=request.protocol
+    )
     try:
         raw = await request.body(settings.PROXY_MAX_BODY_BYTES)
         call.body_size = len(raw)
@@ -68,6 +79,8 @@ async def forward_openai(request: Request, send, endpoint: str) -> None:
         call.model_id = body["model"]
         call.model = resolve_model(await catalog.current(), context, call.model_id)
         call.price = call.model.price_at(catalog.now())
+        if endpoint == "messages" and not isinstance(body.get("max_tokens"), int):
+            body["max_tokens"] = call.model.max_output_tokens  # required by Anthropic
         call.body = body
         call.stream = endpoint in STREAMABLE and body.get("stream") is True
         options = body.get("stream_options")
@@ -78,7 +91,9 @@ async def forward_openai(request: Request, send, endpoint: str) -> None:
     except ApiError as error:
         call.status, call.error_type = error.status, error.code or error.type
         if not call.response_started:
-            await send_error(send, error, request.request_id)
+            await send_error(send, error, request.request_id, request.protocol)
+        elif call.stream:
+            await end_with_error(call, send, error)  # only keepalives went out
     except ClientGone:
         call.status, call.error_type = 499, "client_disconnected"
     finally:
@@ -126,12 +141,32 @@ def model_object(model: catalog.CatalogModel) -> dict:
     return {"id": model.id, "object": "model", "created": model.created, "owned_by": "tollgate"}
 
 
+def anthropic_model_object(model: catalog.CatalogModel) -> dict:
+    created = datetime.fromtimestamp(model.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "type": "model",
+        "id": model.id,
+        "display_name": model.display_name,
+        "created_at": created,
+    }
+
+
 async def list_models(request: Request, send) -> None:
-    """GET /v1/models: the models this key may use."""
+    """GET /v1/models: the models this key may use, in Anthropic's shape for Anthropic clients
+    (they send `anthropic-version`)."""
     context = await authenticate(request)
     snapshot = await catalog.current()
     models = catalog.models_for(snapshot, context.account_id, context.allowed_models)
-    payload = {"object": "list", "data": [model_object(m) for m in models]}
+    if request.protocol == "anthropic":
+        data = [anthropic_model_object(m) for m in models]
+        payload = {
+            "data": data,
+            "has_more": False,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }
+    else:
+        payload = {"object": "list", "data": [model_object(m) for m in models]}
     await send_json(send, 200, payload, request.request_id)
 
 
@@ -139,7 +174,8 @@ async def get_model(request: Request, send, model_id: str) -> None:
     """GET /v1/models/{id}."""
     context = await authenticate(request)
     model = resolve_model(await catalog.current(), context, model_id)
-    await send_json(send, 200, model_object(model), request.request_id)
+    render = anthropic_model_object if request.protocol == "anthropic" else model_object
+    await send_json(send, 200, render(model), request.request_id)
 
 
 def find_record(account_id: int, request_id: str) -> dict | None:
@@ -190,15 +226,30 @@ async def get_request(request: Request, send, request_id: str) -> None:
 
 
 async def chat(request: Request, send) -> None:
-    await forward_openai(request, send, "chat")
+    await forward_call(request, send, "chat")
 
 
 async def completions(request: Request, send) -> None:
-    await forward_openai(request, send, "completions")
+    await forward_call(request, send, "completions")
 
 
 async def embeddings(request: Request, send) -> None:
-    await forward_openai(request, send, "embeddings")
+    await forward_call(request, send, "embeddings")
+
+
+async def messages(request: Request, send) -> None:
+    await forward_call(request, send, "messages")
+
+
+async def count_tokens(request: Request, send) -> None:
+    """POST /v1/messages/count_tokens: free and not rate-limited, like Anthropic's."""
+    from proxy.token_counting import count_input_tokens
+
+    context = await authenticate(request)
+    body = parse_body(await request.body(settings.PROXY_MAX_BODY_BYTES), "count_tokens")
+    model = resolve_model(await catalog.current(), context, body["model"])
+    payload = await count_input_tokens(request, model, body)
+    await send_json(send, 200, payload, request.request_id)
 
 
 EXACT = {
@@ -206,6 +257,8 @@ EXACT = {
     "/v1/completions": {"POST": completions},
     "/v1/embeddings": {"POST": embeddings},
     "/v1/models": {"GET": list_models},
+    "/v1/messages": {"POST": messages},
+    "/v1/messages/count_tokens": {"POST": count_tokens},
 }
 PREFIXED = (
     ("/v1/models/", {"GET": get_model}),
@@ -232,7 +285,17 @@ def resolve(method: str, path: str):
     return handler, argument
 
 
+def client_protocol(request: Request) -> str:
+    """The protocol the client speaks, from the path (and for model lists, its headers)."""
+    if request.path.startswith("/v1/messages"):
+        return "anthropic"
+    if request.path.startswith("/v1/models") and "anthropic-version" in request.headers:
+        return "anthropic"
+    return "openai"
+
+
 async def dispatch(request: Request, send) -> None:
+    request.protocol = client_protocol(request)
     handler, argument = resolve(request.method, request.path)
     if argument is None:
         await handler(request, send)

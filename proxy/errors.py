@@ -1,7 +1,7 @@
 """Errors of the /v1 API (the error contract in ARCHITECTURE.md), in OpenAI's shape.
 
-Messages tell the user what to do next. Other protocols render the same ApiError in their own
-shape (Anthropic and Gemini arrive with their endpoints).
+Messages tell the user what to do next. Each client protocol renders the same ApiError in its
+own shape (`render_error` in proxy/protocols/); `contract_headers` adds what every shape carries.
 """
 
 from __future__ import annotations
@@ -209,6 +209,18 @@ def upstream_timeout() -> ApiError:
     )
 
 
+def upstream_overloaded(retry_after: str | None) -> ApiError:
+    """Every route is overloaded (Anthropic's 529): Anthropic clients get 529, OpenAI ones 503."""
+    headers = ((b"retry-after", (retry_after or "5").encode()),)
+    return ApiError(
+        529,
+        "overloaded_error",
+        "upstream_overloaded",
+        "The upstream provider is overloaded right now. Retry after a short wait.",
+        headers=headers,
+    )
+
+
 def upstream_rate_limited(retry_after: str | None) -> ApiError:
     headers = ((b"retry-after", (retry_after or "5").encode()),)
     return ApiError(
@@ -224,6 +236,18 @@ def internal_error() -> ApiError:
     return ApiError(
         500, "api_error", "internal_error", "Tollgate failed to handle this request. It is logged."
     )
+
+
+def contract_headers(error: ApiError) -> tuple[tuple[bytes, bytes], ...]:
+    """The error's headers plus those clients rely on: no retries of 401/403 (Claude Code would
+    retry a bad key for minutes), and `retry-after` on 429, 503 and 529."""
+    headers = error.headers
+    names = {name for name, _ in headers}
+    if error.status in (401, 403) and b"x-should-retry" not in names:
+        headers += NO_RETRY
+    if error.status in (429, 503, 529) and b"retry-after" not in names:
+        headers += ((b"retry-after", b"5"),)
+    return headers
 
 
 _URL = re.compile(r"https?://\S+")
@@ -246,6 +270,8 @@ def from_upstream(status: int, body: bytes) -> ApiError:
         if isinstance(error.get("message"), str):
             message = scrub(error["message"])
         code = error.get("code") if isinstance(error.get("code"), str) else None
+        if code is None and error.get("type") not in (None, "invalid_request_error"):
+            code = str(error["type"])[:100]  # Anthropic's shape: the type is the detail
         param = error.get("param") if isinstance(error.get("param"), str) else None
     elif isinstance(error, str):
         message = scrub(error)

@@ -1,9 +1,9 @@
-"""Forwarding one call to an upstream: route choice, failover, relaying, metering.
+"""Forwarding one call to an upstream: route choice, failover, then relay or translation.
 
-Same protocol on both sides (all this issue needs): the client's body goes upstream with only
-`model` rewritten (and, for streams, `stream_options.include_usage` switched on for metering),
-and the upstream's bytes come back as they arrive. Stream events are only looked into when they
-carry usage.
+Same protocol on both sides: the client's body goes upstream with only `model` rewritten (and,
+for OpenAI streams, `stream_options.include_usage` switched on for metering), and the upstream's
+bytes come back as they arrive (proxy/relay.py). Different protocols: the request, the answer
+and its stream events are translated through the canonical form (proxy/translation.py).
 """
 
 from __future__ import annotations
@@ -14,27 +14,26 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import httpx
 import orjson
 from django.conf import settings
 
 from proxy import errors
+from proxy.canonical import ChatRequest
 from proxy.catalog import CatalogModel, PriceSnapshot, RoutePlan
 from proxy.errors import ApiError
-from proxy.http import Request, base_headers
-from proxy.metering import Usage, cost_micros, estimate_tokens, openai_usage
+from proxy.http import Request
+from proxy.metering import Usage, cost_micros, estimate_tokens
+from proxy.protocols import CHAT_ENDPOINT
 from proxy.providers import UnknownProvider, get_provider
+from proxy.relay import await_first_byte, relay_json, relay_stream
 from proxy.routing import health, order_routes
-from proxy.sse import EventSplitter, iter_events
+from proxy.translation import translate_json, translate_stream, translated_body
 from proxy.upstream import UpstreamResponse, UpstreamUnavailable
 
 log = logging.getLogger(__name__)
 
 RELAYED_CLIENT_ERRORS = {400, 409, 413, 415, 422}
-STREAM_HEADERS = [
-    (b"cache-control", b"no-cache"),
-    (b"x-accel-buffering", b"no"),
-]
+CHAT_ENDPOINTS = frozenset(CHAT_ENDPOINT.values())
 
 
 @dataclass(slots=True)
@@ -49,6 +48,7 @@ class Call:
     model: CatalogModel | None = None
     model_id: str = ""
     body: dict | None = None
+    canonical: ChatRequest | None = None  # the body parsed, once a route needs a translation
     body_size: int = 0
     stream: bool = False
     client_wants_usage: bool = False
@@ -91,11 +91,11 @@ class Call:
         return cost_micros(self.final_usage(), self.price)
 
 
-def upstream_body(call: Call, route: RoutePlan, supports_stream_usage: bool) -> bytes:
-    """The client's body with only `model` rewritten (plus usage metering on streams)."""
+def upstream_body(call: Call, route: RoutePlan, provider) -> bytes:
+    """The client's body with only `model` rewritten (plus usage metering on OpenAI streams)."""
     body = call.body
     body["model"] = route.upstream_model
-    if call.stream and supports_stream_usage:
+    if call.stream and provider.protocol == "openai" and provider.supports_stream_usage:
         options = body.get("stream_options")
         if isinstance(options, dict):
             options["include_usage"] = True
@@ -123,14 +123,29 @@ async def forward(call: Call, send) -> None:
         except UnknownProvider:
             log.error("route %s uses a provider kind that is not implemented", route.id)
             continue
-        if not provider.supports(call.endpoint):
+        same = provider.protocol == call.client_protocol
+        endpoint = upstream_endpoint(call.endpoint, provider.protocol, same)
+        if endpoint is None or not provider.supports(endpoint):
             continue
         if attempts >= max_attempts or (attempts and time.perf_counter() > deadline):
             break
         attempts += 1
-        payload = upstream_body(call, route, provider.supports_stream_usage)
+        if same:
+            payload = upstream_body(call, route, provider)
+            client_headers = {
+                name: call.request.headers[name]
+                for name in provider.forwarded_client_headers
+                if name in call.request.headers
+            }
+        else:
+            payload = translated_body(call, route, provider.protocol)
+            client_headers = {}
         try:
-            response = await provider.send(call.endpoint, payload, stream=call.stream)
+            response = await await_first_byte(
+                call,
+                send,
+                provider.send(endpoint, payload, stream=call.stream, headers=client_headers),
+            )
         except UpstreamUnavailable as exc:
             log.warning(
                 "route %s unavailable: %s (request %s)", route.id, exc, call.request.request_id
@@ -149,6 +164,8 @@ async def forward(call: Call, send) -> None:
             health.failed(route.id)
             if response.status == 429:
                 failure = errors.upstream_rate_limited(response.headers.get("retry-after"))
+            elif response.status == 529:
+                failure = errors.upstream_overloaded(response.headers.get("retry-after"))
             else:
                 failure = errors.upstream_error(f"HTTP {response.status}")
             continue
@@ -159,16 +176,30 @@ async def forward(call: Call, send) -> None:
         try:
             if response.status >= 400:
                 await reject(call, response)
-            elif call.stream:
+            elif same and call.stream:
                 await relay_stream(call, response, send)
-            else:
+            elif same:
                 await relay_json(call, response, send)
+            elif call.stream:
+                await translate_stream(call, response, send, provider.protocol)
+            else:
+                await translate_json(call, response, send, provider.protocol)
         finally:
             await response.aclose()
         return
     if failure is None:
         raise errors.no_route(call.model_id)
     raise failure
+
+
+def upstream_endpoint(endpoint: str, protocol: str, same: bool) -> str | None:
+    """The route's endpoint for the client's: the same one, or the chat endpoint of the route's
+    protocol when a chat turn is translated (other endpoints are not translated)."""
+    if same:
+        return endpoint
+    if endpoint in CHAT_ENDPOINTS:
+        return CHAT_ENDPOINT.get(protocol)
+    return None
 
 
 async def reject(call: Call, response: UpstreamResponse) -> None:
@@ -183,112 +214,6 @@ async def reject(call: Call, response: UpstreamResponse) -> None:
         call.request.request_id,
     )
     raise errors.upstream_error(f"the provider refused the request (HTTP {response.status})")
-
-
-def cost_header(micros: int) -> bytes:
-    whole, frac = divmod(micros, 1_000_000)
-    return f"{whole}.{frac:06d}".encode()
-
-
-async def relay_json(call: Call, response: UpstreamResponse, send) -> None:
-    try:
-        data = await response.read()
-    except httpx.TimeoutException:
-        raise errors.upstream_timeout() from None
-    except httpx.HTTPError as exc:
-        raise errors.upstream_error(f"the response was cut ({type(exc).__name__})") from None
-    call.output_bytes = len(data)
-    try:
-        parsed = orjson.loads(data)
-        call.usage = openai_usage(parsed.get("usage")) if isinstance(parsed, dict) else None
-    except orjson.JSONDecodeError:
-        call.usage = None
-    call.status = response.status
-    headers = base_headers(
-        call.request.request_id,
-        response.headers.get("content-type", "application/json").encode("latin-1"),
-    )
-    headers.append((b"content-length", str(len(data)).encode()))
-    headers.append((b"x-tollgate-cost-usd", cost_header(call.cost_micros())))
-    headers.extend(call.extra_headers)
-    call.response_started = True
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
-
-
-async def relay_stream(call: Call, response: UpstreamResponse, send) -> None:
-    headers = base_headers(call.request.request_id, b"text/event-stream; charset=utf-8")
-    headers.extend(STREAM_HEADERS)
-    headers.extend(call.extra_headers)
-    call.status = response.status
-    call.response_started = True
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    splitter = EventSplitter()
-    strip_usage = not call.client_wants_usage
-    try:
-        async for chunk in response.chunks:
-            blob = splitter.feed(chunk)
-            if not blob:
-                continue
-            call.output_events += blob.count(b"\n\n")
-            call.output_bytes += len(blob)
-            if b"[DONE]" in blob:
-                call.saw_done = True
-            if b'"usage"' in blob:
-                blob = meter_events(call, blob, strip_usage)
-                if not blob:
-                    continue
-            await send({"type": "http.response.body", "body": blob, "more_body": True})
-        rest = splitter.rest()
-        if rest:
-            await send({"type": "http.response.body", "body": rest, "more_body": True})
-    except (httpx.HTTPError, UpstreamUnavailable) as exc:
-        timeout = isinstance(exc, httpx.TimeoutException)
-        error = (
-            errors.upstream_timeout()
-            if timeout
-            else errors.upstream_error(f"the stream was cut ({type(exc).__name__})")
-        )
-        call.error_type = error.code or ""
-        log.warning(
-            "stream from route %s cut: %s (request %s)",
-            call.route.id,
-            type(exc).__name__,
-            call.request.request_id,
-        )
-        await send(
-            {
-                "type": "http.response.body",
-                "body": b"data: " + error.openai_body() + b"\n\n",
-                "more_body": True,
-            }
-        )
-    await send({"type": "http.response.body", "body": b""})
-
-
-def meter_events(call: Call, blob: bytes, strip_usage: bool) -> bytes:
-    """Read usage from the events in `blob`; hide it from clients that did not ask for it."""
-    kept: list[bytes] = []
-    for event in iter_events(blob):
-        raw = event.raw
-        if b'"usage":{' in raw or b'"usage": {' in raw:
-            try:
-                payload = orjson.loads(event.data)
-            except orjson.JSONDecodeError:
-                kept.append(raw)
-                continue
-            usage = openai_usage(payload.get("usage")) if isinstance(payload, dict) else None
-            if usage is not None:
-                call.usage = usage
-            if strip_usage:
-                if not payload.get("choices"):
-                    continue  # the usage-only chunk that was injected for metering
-                payload.pop("usage", None)
-                raw = b"data: " + orjson.dumps(payload) + b"\n\n"
-        elif strip_usage:
-            raw = raw.replace(b',"usage":null', b"").replace(b'"usage":null,', b"")
-        kept.append(raw)
-    return b"".join(kept)
 
 
 async def until_disconnect(work, receive) -> bool:

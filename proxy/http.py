@@ -12,7 +12,16 @@ from proxy.errors import ApiError, request_too_large
 class Request:
     """One HTTP request: method, path, lower-cased headers, query, and the body on demand."""
 
-    __slots__ = ("_query", "headers", "method", "path", "receive", "request_id", "scope")
+    __slots__ = (
+        "_query",
+        "headers",
+        "method",
+        "path",
+        "protocol",
+        "receive",
+        "request_id",
+        "scope",
+    )
 
     def __init__(self, scope: dict, receive, request_id: str) -> None:
         self.scope = scope
@@ -24,6 +33,7 @@ class Request:
             k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
         }
         self._query: dict[str, str] | None = None
+        self.protocol = "openai"  # the client protocol: errors are rendered in its shape
 
     @property
     def query(self) -> dict[str, str]:
@@ -89,5 +99,11 @@ async def send_json(send, status: int, payload, request_id: str, extra: list | t
     await send_bytes(send, status, orjson.dumps(payload), request_id, extra=extra)
 
 
-async def send_error(send, error: ApiError, request_id: str) -> None:
-    await send_bytes(send, error.status, error.openai_body(), request_id, extra=error.headers)
+async def send_error(send, error: ApiError, request_id: str, protocol: str = "openai") -> None:
+    """`error` in the shape of the client's `protocol`, with the contract's headers."""
+    from proxy.errors import contract_headers
+    from proxy.protocols import get_protocol
+
+    status, body, headers = get_protocol(protocol).render_error(error, request_id)
+    extra = contract_headers(ApiError(status, error.type, error.code, "", headers=headers))
+    await send_bytes(send, status, body, request_id, extra=extra)

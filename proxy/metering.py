@@ -7,34 +7,34 @@ from sizes and the record says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
+from proxy.canonical import Usage
 from proxy.catalog import PriceSnapshot
 
 TOKENS_PER_MILLION = 1_000_000
 # A rough average for English text and JSON; only used when the provider reports nothing.
 BYTES_PER_TOKEN = 4
+INPUT_FIELDS = {"input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"}
 
 
-@dataclass(slots=True)
-class Usage:
-    """Counts in OpenAI's buckets: `input` includes `cached`, `output` includes `reasoning`."""
-
-    input: int = 0
-    output: int = 0
-    cached: int = 0
-    reasoning: int = 0
-    estimated: bool = False
+__all__ = ["Usage", "anthropic_usage", "cost_micros", "estimate_tokens", "openai_usage"]
 
 
 def cost_micros(usage: Usage, price: PriceSnapshot | None) -> int:
-    """The cost of `usage` at `price`, rounded up to a whole micro-USD; 0 without a price."""
+    """The cost of `usage` at `price`, rounded up to a whole micro-USD; 0 without a price.
+
+    Each prompt bucket has its own price: uncached input, cache reads (cached input price) and
+    cache writes (cache write price); none of them is counted twice.
+    """
     if price is None:
         return 0
     cached = min(usage.cached, usage.input)
+    written = min(usage.cache_write, usage.input - cached)
     numerator = (
-        (usage.input - cached) * price.input_per_mtok_micros
+        (usage.input - cached - written) * price.input_per_mtok_micros
         + cached * price.cached_input_per_mtok_micros
+        + written * price.cache_write_per_mtok_micros
         + usage.output * price.output_per_mtok_micros
     )
     return -(-numerator // TOKENS_PER_MILLION)
@@ -55,16 +55,42 @@ def openai_usage(usage: dict | None) -> Usage | None:
     completion = _int(usage.get("completion_tokens", usage.get("output_tokens")))
     prompt_details = usage.get("prompt_tokens_details") or {}
     completion_details = usage.get("completion_tokens_details") or {}
+    if not isinstance(prompt_details, dict):
+        prompt_details = {}
     return Usage(
         input=prompt,
         output=completion,
-        cached=_int(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else 0,
+        cached=_int(prompt_details.get("cached_tokens")),
+        cache_write=_int(prompt_details.get("cache_write_tokens")),
         reasoning=(
             _int(completion_details.get("reasoning_tokens"))
             if isinstance(completion_details, dict)
             else 0
         ),
     )
+
+
+def anthropic_usage(usage: dict | None, before: Usage | None = None) -> Usage | None:
+    """Usage from an Anthropic `usage` object, in our buckets, or None.
+
+    Anthropic's `input_tokens` leaves out cache reads and writes; here `input` is the whole
+    prompt. A stream reports input in `message_start` and the cumulative output (sometimes input
+    again) in `message_delta`: fields absent from `usage` keep their value from `before`.
+    """
+    if not isinstance(usage, dict):
+        return None
+    result = Usage() if before is None else replace(before)
+    if INPUT_FIELDS & usage.keys():
+        uncached = _int(usage.get("input_tokens", result.uncached))
+        result.cached = _int(usage.get("cache_read_input_tokens", result.cached))
+        result.cache_write = _int(usage.get("cache_creation_input_tokens", result.cache_write))
+        result.input = uncached + result.cached + result.cache_write
+    if "output_tokens" in usage:
+        result.output = _int(usage.get("output_tokens"))
+    details = usage.get("output_tokens_details")
+    if isinstance(details, dict) and "thinking_tokens" in details:
+        result.reasoning = _int(details.get("thinking_tokens"))
+    return result
 
 
 def _int(value) -> int:

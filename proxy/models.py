@@ -129,6 +129,12 @@ class Price(models.Model):
         validators=[MinValueValidator(0)],
         help_text="Empty: cached input tokens cost the input price.",
     )
+    cache_write_per_mtok_micros = models.BigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Cache writes (Anthropic's cache creation). Empty: the input price.",
+    )
     effective_from = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

@@ -14,6 +14,7 @@ from proxy.catalog import ProviderConfig
 PROVIDERS = {
     "openai": "proxy.providers.openai.OpenAI",
     "openai_compatible": "proxy.providers.openai_compatible.OpenAICompatible",
+    "anthropic": "proxy.providers.anthropic.Anthropic",
     "demo": "proxy.providers.demo.Demo",
 }
 

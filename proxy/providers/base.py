@@ -18,6 +18,8 @@ class Provider:
     paths: dict[str, str] = {}
     #: whether OpenAI-style streams may carry `stream_options.include_usage`
     supports_stream_usage: bool = True
+    #: client request headers passed on when the client speaks this provider's protocol
+    forwarded_client_headers: tuple[str, ...] = ()
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -28,7 +30,11 @@ class Provider:
     def auth_headers(self) -> dict[str, str]:
         return {}
 
-    async def send(self, endpoint: str, body: bytes, *, stream: bool) -> UpstreamResponse:
+    async def send(
+        self, endpoint: str, body: bytes, *, stream: bool, headers: dict | None = None
+    ) -> UpstreamResponse:
+        """POST `body` to `endpoint`; `headers` are the client's own to pass on (see
+        `forwarded_client_headers`)."""
         raise NotImplementedError
 
 
@@ -40,13 +46,17 @@ class HttpProvider(Provider):
     def url(self, endpoint: str) -> str:
         return (self.config.base_url or self.default_base_url).rstrip("/") + self.paths[endpoint]
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, client_headers: dict | None = None) -> dict[str, str]:
         headers = {"content-type": "application/json", "accept": "application/json"}
         headers.update(self.auth_headers())
+        if client_headers:
+            headers.update(client_headers)
         headers.update(dict(self.config.extra_headers))
         return headers
 
-    async def send(self, endpoint: str, body: bytes, *, stream: bool) -> UpstreamResponse:
+    async def send(
+        self, endpoint: str, body: bytes, *, stream: bool, headers: dict | None = None
+    ) -> UpstreamResponse:
         """POST `body`; return once the response headers arrived (the first byte).
 
         Connection errors and a first byte later than `first_byte_timeout_s` raise
@@ -58,7 +68,7 @@ class HttpProvider(Provider):
             "POST",
             self.url(endpoint),
             content=body,
-            headers=self.headers(),
+            headers=self.headers(headers),
             timeout=httpx.Timeout(
                 connect=config.connect_timeout_s,
                 read=config.read_timeout_s,

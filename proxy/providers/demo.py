@@ -27,7 +27,9 @@ class Demo(Provider):
     protocol = "openai"
     paths = {"chat": "", "completions": "", "embeddings": ""}
 
-    async def send(self, endpoint: str, body: bytes, *, stream: bool) -> UpstreamResponse:
+    async def send(
+        self, endpoint: str, body: bytes, *, stream: bool, headers: dict | None = None
+    ) -> UpstreamResponse:
         request = orjson.loads(body)
         if endpoint == "embeddings":
             payload = embeddings(request)

@@ -92,11 +92,14 @@ def test_bad_catalogs_are_rejected_with_the_place_and_nothing_is_written(db, cha
 
 def test_load_catalog_command_reads_the_example_file(db, monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env")
 
     call_command("load_catalog", "catalog.example.yaml")
 
     assert Model.objects.filter(public_id="llama-3.1-8b").get().routes.count() == 2
-    assert "Loaded 3 providers, 3 models, 4 routes, 3 new prices." in capsys.readouterr().out
+    claude = Model.objects.get(public_id="claude-sonnet-4-5").current_price()
+    assert claude.cache_write_per_mtok_micros == 3_750_000
+    assert "Loaded 4 providers, 4 models, 5 routes, 4 new prices." in capsys.readouterr().out
 
 
 def test_load_catalog_command_reports_a_missing_file(db):

@@ -1,0 +1,209 @@
+"""Same protocol on both sides: relay the upstream's answer as it is, reading only its usage.
+
+Also the pieces every answer shares: starting a stream (once), keepalives while the upstream
+has not answered yet, and the in-stream error that ends a stream already started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+import orjson
+from django.conf import settings
+
+from proxy import errors
+from proxy.canonical import StreamError
+from proxy.errors import ApiError
+from proxy.http import base_headers
+from proxy.metering import anthropic_usage, openai_usage
+from proxy.protocols import get_protocol
+from proxy.sse import EventSplitter, iter_events
+from proxy.upstream import UpstreamResponse, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+
+STREAM_HEADERS = [
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+]
+# What a stream waiting for its upstream gets, per client protocol: both are ignored by clients.
+KEEPALIVE = {
+    "openai": b": keepalive\n\n",
+    "anthropic": b'event: ping\ndata: {"type":"ping"}\n\n',
+}
+USAGE_OF = {"openai": openai_usage, "anthropic": anthropic_usage}
+
+
+def response_headers(call, content_type: bytes) -> list:
+    headers = base_headers(call.request.request_id, content_type)
+    if call.client_protocol == "anthropic":
+        headers.append((b"request-id", call.request.request_id.encode()))
+    headers.extend(call.extra_headers)
+    return headers
+
+
+def cost_header(micros: int) -> bytes:
+    whole, frac = divmod(micros, 1_000_000)
+    return f"{whole}.{frac:06d}".encode()
+
+
+async def start_stream(call, send, status: int = 200) -> None:
+    """Send the headers of an SSE answer, unless they went out already (keepalives)."""
+    if call.response_started:
+        return
+    headers = response_headers(call, b"text/event-stream; charset=utf-8")
+    headers.extend(STREAM_HEADERS)
+    call.status = status
+    call.response_started = True
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+
+
+async def send_keepalive(call, send) -> None:
+    await start_stream(call, send)
+    body = KEEPALIVE.get(call.client_protocol, KEEPALIVE["openai"])
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+
+
+async def await_first_byte(call, send, pending):
+    """Await `pending` (an upstream's answer); a stream meanwhile gets a keepalive every
+    PROXY_KEEPALIVE_INTERVAL_MS, which starts the client's answer (200) early."""
+    if not call.stream:
+        return await pending
+    interval_s = settings.PROXY_KEEPALIVE_INTERVAL_MS / 1000
+    task = asyncio.ensure_future(pending)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=interval_s)
+            if done:
+                return task.result()
+            await send_keepalive(call, send)
+    finally:
+        if not task.done():
+            task.cancel()
+
+
+async def end_with_error(call, send, error: ApiError) -> None:
+    """A stream already started fails: the client protocol's error event, then the end."""
+    event = StreamError(error.status, _anthropic_type(error), error.message)
+    piece = get_protocol(call.client_protocol).stream_error(event)
+    await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _anthropic_type(error: ApiError) -> str:
+    from proxy.protocols.anthropic import ERROR_TYPES
+
+    return ERROR_TYPES.get(error.status, "api_error")
+
+
+def cut_error(exc: Exception) -> ApiError:
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.upstream_timeout()
+    return errors.upstream_error(f"the stream was cut ({type(exc).__name__})")
+
+
+async def relay_json(call, response: UpstreamResponse, send) -> None:
+    try:
+        data = await response.read()
+    except httpx.TimeoutException:
+        raise errors.upstream_timeout() from None
+    except httpx.HTTPError as exc:
+        raise errors.upstream_error(f"the response was cut ({type(exc).__name__})") from None
+    call.output_bytes = len(data)
+    try:
+        parsed = orjson.loads(data)
+        usage_of = USAGE_OF[call.client_protocol]
+        call.usage = usage_of(parsed.get("usage")) if isinstance(parsed, dict) else None
+    except orjson.JSONDecodeError:
+        call.usage = None
+    call.status = response.status
+    headers = response_headers(
+        call, response.headers.get("content-type", "application/json").encode("latin-1")
+    )
+    headers.append((b"content-length", str(len(data)).encode()))
+    headers.append((b"x-tollgate-cost-usd", cost_header(call.cost_micros())))
+    call.response_started = True
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
+
+
+async def relay_stream(call, response: UpstreamResponse, send) -> None:
+    await start_stream(call, send, response.status)
+    meter = meter_events if call.client_protocol == "openai" else meter_anthropic_events
+    splitter = EventSplitter()
+    strip_usage = not call.client_wants_usage
+    try:
+        async for chunk in response.chunks:
+            blob = splitter.feed(chunk)
+            if not blob:
+                continue
+            call.output_events += blob.count(b"\n\n")
+            call.output_bytes += len(blob)
+            if b"[DONE]" in blob:
+                call.saw_done = True
+            if b'"usage"' in blob:
+                blob = meter(call, blob, strip_usage)
+                if not blob:
+                    continue
+            await send({"type": "http.response.body", "body": blob, "more_body": True})
+        rest = splitter.rest()
+        if rest:
+            await send({"type": "http.response.body", "body": rest, "more_body": True})
+    except (httpx.HTTPError, UpstreamUnavailable) as exc:
+        error = cut_error(exc)
+        call.error_type = error.code or ""
+        log.warning(
+            "stream from route %s cut: %s (request %s)",
+            call.route.id,
+            type(exc).__name__,
+            call.request.request_id,
+        )
+        await end_with_error(call, send, error)
+        return
+    await send({"type": "http.response.body", "body": b""})
+
+
+def meter_events(call, blob: bytes, strip_usage: bool) -> bytes:
+    """Read usage from the events in `blob`; hide it from clients that did not ask for it."""
+    kept: list[bytes] = []
+    for event in iter_events(blob):
+        raw = event.raw
+        if b'"usage":{' in raw or b'"usage": {' in raw:
+            try:
+                payload = orjson.loads(event.data)
+            except orjson.JSONDecodeError:
+                kept.append(raw)
+                continue
+            usage = openai_usage(payload.get("usage")) if isinstance(payload, dict) else None
+            if usage is not None:
+                call.usage = usage
+            if strip_usage:
+                if not payload.get("choices"):
+                    continue  # the usage-only chunk that was injected for metering
+                payload.pop("usage", None)
+                raw = b"data: " + orjson.dumps(payload) + b"\n\n"
+        elif strip_usage:
+            raw = raw.replace(b',"usage":null', b"").replace(b'"usage":null,', b"")
+        kept.append(raw)
+    return b"".join(kept)
+
+
+def meter_anthropic_events(call, blob: bytes, strip_usage: bool) -> bytes:
+    """Read usage from `message_start` and `message_delta` (cumulative); relay them unchanged."""
+    for event in iter_events(blob):
+        if b'"usage"' not in event.raw:
+            continue
+        try:
+            payload = orjson.loads(event.data)
+        except orjson.JSONDecodeError:
+            continue
+        if not isinstance(payload, dict):
+            continue
+        if payload.get("type") == "message_start":
+            usage = (payload.get("message") or {}).get("usage")
+            call.usage = anthropic_usage(usage) or call.usage
+        elif payload.get("type") == "message_delta":
+            call.usage = anthropic_usage(payload.get("usage"), call.usage) or call.usage
+    return blob

@@ -1,0 +1,134 @@
+"""Different protocols on the two sides: translate through the canonical form (canonical.py).
+
+The request is parsed from the client's protocol and rendered in the route's; the answer goes
+the other way. Streams are translated event by event as they arrive (never buffered whole),
+metered from the canonical usage events, and kept alive while the upstream is silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+import orjson
+from django.conf import settings
+
+from proxy import errors
+from proxy.canonical import (
+    StreamStart,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallDelta,
+    UsageUpdate,
+)
+from proxy.protocols import get_protocol
+from proxy.relay import (
+    cost_header,
+    cut_error,
+    end_with_error,
+    response_headers,
+    send_keepalive,
+    start_stream,
+)
+from proxy.sse import EventSplitter, SseEvent, iter_events
+from proxy.upstream import UpstreamResponse, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def translated_body(call, route, protocol: str) -> bytes:
+    """The client's request rendered in the route's `protocol`, for the route's model."""
+    if call.canonical is None:
+        call.canonical = get_protocol(call.client_protocol).parse_request(call.body)
+    body = get_protocol(protocol).render_request(
+        call.canonical, route.upstream_model, default_max_tokens=call.model.max_output_tokens
+    )
+    return orjson.dumps(body)
+
+
+async def translate_json(call, response: UpstreamResponse, send, source: str) -> None:
+    try:
+        data = await response.read()
+    except httpx.TimeoutException:
+        raise errors.upstream_timeout() from None
+    except httpx.HTTPError as exc:
+        raise errors.upstream_error(f"the response was cut ({type(exc).__name__})") from None
+    call.output_bytes = len(data)
+    try:
+        parsed = orjson.loads(data)
+        answer = get_protocol(source).parse_response(parsed)
+    except (orjson.JSONDecodeError, AttributeError, TypeError):
+        raise errors.upstream_error("the provider's answer was not valid JSON") from None
+    call.usage = answer.usage
+    body = orjson.dumps(get_protocol(call.client_protocol).render_response(answer, call.model_id))
+    call.status = 200
+    headers = response_headers(call, b"application/json")
+    headers.append((b"content-length", str(len(body)).encode()))
+    headers.append((b"x-tollgate-cost-usd", cost_header(call.cost_micros())))
+    call.response_started = True
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def translate_stream(call, response: UpstreamResponse, send, source: str) -> None:
+    await start_stream(call, send)
+    target = get_protocol(call.client_protocol)
+    events = get_protocol(source).decode_stream(upstream_events(call, response, send))
+    pieces = target.encode_stream(
+        metered(call, events), model=call.model_id, include_usage=call.client_wants_usage
+    )
+    try:
+        async for piece in pieces:
+            call.output_bytes += len(piece)
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+    except (httpx.HTTPError, UpstreamUnavailable) as exc:
+        error = cut_error(exc)
+        call.error_type = error.code or ""
+        log.warning(
+            "stream from route %s cut: %s (request %s)",
+            call.route.id,
+            type(exc).__name__,
+            call.request.request_id,
+        )
+        await end_with_error(call, send, error)
+        return
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def upstream_events(call, response: UpstreamResponse, send) -> AsyncIterator[SseEvent]:
+    """The upstream's SSE events; the client gets a keepalive whenever the upstream is silent
+    for PROXY_KEEPALIVE_INTERVAL_MS (long thinking before the first token)."""
+    interval_s = settings.PROXY_KEEPALIVE_INTERVAL_MS / 1000
+    splitter = EventSplitter()
+    chunks = response.chunks.__aiter__()
+    while True:
+        pending = asyncio.ensure_future(chunks.__anext__())
+        try:
+            while not (await asyncio.wait({pending}, timeout=interval_s))[0]:
+                await send_keepalive(call, send)
+            chunk = pending.result()
+        except StopAsyncIteration:
+            break
+        finally:
+            if not pending.done():
+                pending.cancel()
+        blob = splitter.feed(chunk)
+        if blob:
+            for event in iter_events(blob):
+                yield event
+    rest = splitter.rest()
+    if rest.strip():
+        for event in iter_events(rest + b"\n\n"):
+            yield event
+
+
+async def metered(call, events: AsyncIterator) -> AsyncIterator:
+    """Pass canonical events on, keeping the latest usage and counting output deltas."""
+    async for event in events:
+        if isinstance(event, UsageUpdate | StreamStart) and event.usage is not None:
+            call.usage = event.usage
+        elif isinstance(event, TextDelta | ThinkingDelta | ToolCallDelta):
+            call.output_events += 1
+        yield event
