@@ -8,13 +8,14 @@ from decimal import Decimal
 from billing.money import MICROS_PER_USD
 from usage.reports import Table, Totals
 
+# The page's table columns, in its order; cost comes last as exact USD.
 COLUMNS = [
-    ("requests", "requests"),
-    ("errors", "errors"),
-    ("input_tokens", "input_tokens"),
-    ("output_tokens", "output_tokens"),
-    ("cached_tokens", "cached_tokens"),
-    ("reasoning_tokens", "reasoning_tokens"),
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "reasoning_tokens",
 ]
 
 
@@ -24,11 +25,11 @@ def usd(micros: int) -> str:
 
 
 def header(table: Table) -> list[str]:
-    return [table.heading.lower(), *(title for title, _ in COLUMNS), "cost_usd"]
+    return [table.heading.lower(), *COLUMNS, "cost_usd"]
 
 
 def cells(label: str, totals: Totals) -> list[str]:
-    return [label, *(str(getattr(totals, name)) for _, name in COLUMNS), usd(totals.cost_micros)]
+    return [label, *(str(getattr(totals, name)) for name in COLUMNS), usd(totals.cost_micros)]
 
 
 def write_csv(out, table: Table) -> None:

@@ -153,6 +153,8 @@ class Report:
     def grouped(self, by: Sequence[str], *, use_daily: bool = True) -> dict[tuple, Totals]:
         """Totals per distinct value of the `by` columns ("hour", "day" (UTC), "model",
         "token_id", "provider", "route_id", "account_id")."""
+        if not by:
+            raise ValueError("Group by at least one column.")
         sel = self.selection
         start, end = sel.window
         result: dict[tuple, Totals] = {}

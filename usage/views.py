@@ -64,7 +64,7 @@ def usage_index(request: HttpRequest) -> HttpResponse:
         "total": tables[1].total,
         "chart": exports.chart_data(series),
         "export_query": _export_query(report.selection),
-        "presets": _presets(form.today),
+        "presets": _presets(form.today, report.selection),
     }
     return render(request, "usage/index.html", context)
 
@@ -174,22 +174,26 @@ def _filtered_report(request: HttpRequest, account):
 
 
 def _export_query(selection: reports.Selection) -> str:
-    query = {"first": selection.first.isoformat(), "last": selection.last.isoformat()}
+    """The filters in effect (not the raw query string), so the CSV is what the page shows."""
+    return urlencode(_query(selection, selection.first, selection.last))
+
+
+def _presets(today, selection: reports.Selection) -> list[tuple[str, str]]:
+    """Quick ranges for the filter bar, keeping the token and model: (label, query string)."""
+    spans = [("Today", 1), ("2 days", 2), ("7 days", 7), ("30 days", 30), ("90 days", 90)]
+    return [
+        (label, urlencode(_query(selection, today - periods.DAY * (n - 1), today)))
+        for label, n in spans
+    ]
+
+
+def _query(selection: reports.Selection, first, last) -> dict:
+    query = {"first": first.isoformat(), "last": last.isoformat()}
     if selection.token_ids:
         query["token"] = selection.token_ids[0]
     if selection.models:
         query["model"] = selection.models[0]
-    return urlencode(query)
-
-
-def _presets(today) -> list[tuple[str, str]]:
-    """Quick ranges for the filter bar: (label, query string)."""
-    spans = [("Today", 1), ("2 days", 2), ("7 days", 7), ("30 days", 30), ("90 days", 90)]
-    last = today.isoformat()
-    return [
-        (label, urlencode({"first": (today - periods.DAY * (n - 1)).isoformat(), "last": last}))
-        for label, n in spans
-    ]
+    return query
 
 
 def _first_model(account_id: int) -> str:

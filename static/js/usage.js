@@ -17,6 +17,7 @@
     cost_micros: { label: "Spend (USD)", format: usd },
   };
 
+  let current = "requests";
   canvas.closest(".chart-box").hidden = false;
   const table = document.querySelector(".chart-table");
   if (table) table.open = false;
@@ -38,19 +39,18 @@
       animation: false,
       plugins: {
         legend: { display: false },
-        tooltip: { callbacks: { label: (item) => metrics[chart.$metric].format(item.raw) } },
+        tooltip: { callbacks: { label: (item) => metrics[current].format(item.raw) } },
       },
       scales: {
         x: { ticks: { color: color("--muted"), maxRotation: 0, autoSkip: true } },
         y: {
           beginAtZero: true,
-          ticks: { color: color("--muted"), callback: (value) => metrics[chart.$metric].format(value) },
+          ticks: { color: color("--muted"), callback: (value) => metrics[current].format(value) },
           grid: { color: color("--border") },
         },
       },
     },
   });
-  chart.$metric = "requests";
 
   const switcher = document.querySelector(".metric-switch");
   if (!switcher) return;
@@ -59,7 +59,7 @@
     const button = event.target.closest("button[data-metric]");
     if (!button) return;
     const metric = button.dataset.metric;
-    chart.$metric = metric;
+    current = metric;
     chart.data.datasets[0].label = metrics[metric].label;
     chart.data.datasets[0].data = data[metric];
     chart.update();
