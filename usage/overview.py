@@ -15,7 +15,9 @@ from accounts.models import Account
 from billing.models import LedgerEntry, Purchase
 from billing.money import format_price
 from proxy.models import Route
+from usage.models import RollupState
 from usage.reports import Report, Row, Selection, Totals
+from usage.rollups import current_state
 
 TOP_ACCOUNTS = 10
 
@@ -44,6 +46,7 @@ class Overview:
     by_route: list[Row]
     top_accounts: list[Row]
     flagged: list[Account]
+    rollups: RollupState
 
 
 def build_overview(selection: Selection, now: datetime | None = None) -> Overview:
@@ -66,6 +69,7 @@ def build_overview(selection: Selection, now: datetime | None = None) -> Overvie
         by_route=_rows(by_route, lambda key: _route_label(key, routes)),
         top_accounts=_rows(by_account, lambda key: names.get(key[0], f"#{key[0]}"))[:TOP_ACCOUNTS],
         flagged=list(Account.objects.exclude(flagged_reason="").order_by("-flagged_at", "id")),
+        rollups=current_state(),
     )
 
 

@@ -44,6 +44,7 @@ def test_it_works(client, staff, account_a, account_b):
     page = response.content.decode()
     assert "Stripe dispute dp_1" in page
     assert 'data-testid="staff-spend">$4.00<' in page
+    assert "the rollup task has not run" in page
 
 
 def test_members_and_owners_who_are_not_staff_get_404(client, alice, bob, account_a):
