@@ -240,8 +240,12 @@ def _render_messages(request: ChatRequest) -> list[dict]:
     return messages
 
 
-def render_request(request: ChatRequest, model: str) -> dict:
-    """A chat completions request for `model` (usage is always asked for on streams)."""
+def render_request(request: ChatRequest, model: str, default_max_tokens: int = 0) -> dict:
+    """A chat completions request for `model` (usage is always asked for on streams).
+
+    The output cap is optional here: `default_max_tokens` is unused, and `max_tokens` is sent
+    only when the client set one (`max_completion_tokens` is not known to most compatible
+    servers)."""
     body: dict = {"model": model, "messages": _render_messages(request)}
     if request.max_tokens:
         body["max_tokens"] = request.max_tokens

@@ -11,6 +11,8 @@ import pytest
 from proxy import catalog as catalog_cache
 from proxy.models import Model, Price, Provider, Route
 from proxy.routing import health
+from tests.fakes import anthropic_upstream
+from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import FakeOpenAI, start_fake
 from tokens.keys import display_prefix, generate_key, hash_key
 from tokens.models import ApiToken
@@ -70,8 +72,17 @@ def backup_upstream():
     server.stop()
 
 
-def add_model(model_id: str, *targets: tuple[str, str, int], **fields) -> Model:
-    """A model routed to (provider name, base URL, priority) targets, priced $1/$2 per 1M."""
+@pytest.fixture
+def claude_upstream():
+    fake, server = anthropic_upstream.start_fake(FakeAnthropic())
+    fake.url = server.url
+    yield fake
+    server.stop()
+
+
+def add_model(model_id: str, *targets: tuple, **fields) -> Model:
+    """A model routed to (provider name, base URL, priority[, kind]) targets, priced $1/$2 per
+    1M tokens (cached input $0.5, cache writes $1.25). The kind defaults to openai_compatible."""
     model = Model.objects.create(
         public_id=model_id, display_name=model_id, max_output_tokens=1000, **fields
     )
@@ -80,13 +91,14 @@ def add_model(model_id: str, *targets: tuple[str, str, int], **fields) -> Model:
         input_per_mtok_micros=1_000_000,
         output_per_mtok_micros=2_000_000,
         cached_input_per_mtok_micros=500_000,
+        cache_write_per_mtok_micros=1_250_000,
         effective_from=datetime(2020, 1, 1, tzinfo=UTC),
     )
-    for name, base_url, priority in targets:
+    for name, base_url, priority, *kind in targets:
         provider, _ = Provider.objects.get_or_create(
             name=name,
             defaults={
-                "kind": "openai_compatible",
+                "kind": kind[0] if kind else "openai_compatible",
                 "base_url": base_url,
                 "first_byte_timeout_s": 2.0,
                 "read_timeout_s": 2.0,
