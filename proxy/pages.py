@@ -38,10 +38,12 @@ CLIENT_PROTOCOLS = (
     ClientProtocol("gemini", "Gemini", "POST", "/v1beta/models/{model}:generateContent"),
 )
 
-# Client protocol -> the protocols of routes that the proxy translates into it. Today a model is
-# served only in the protocol its providers speak.
-# TODO(issue 7, issue 8): add the translations as they land, e.g. "anthropic": {"openai"}.
-TRANSLATES_FROM: dict[str, frozenset[str]] = {}
+# Client protocol -> the protocols of routes that the proxy translates into it.
+# TODO(issue 8): add Gemini as it lands.
+TRANSLATES_FROM: dict[str, frozenset[str]] = {
+    "openai": frozenset({"anthropic"}),
+    "anthropic": frozenset({"openai"}),
+}
 
 
 def route_protocol(kind: str) -> str | None:

@@ -69,7 +69,7 @@ def test_prices_and_limits_match_the_catalog(client, catalog):
         "output": "$0.60",
         "context_window": "128,000",
         "max_output_tokens": "16,384",
-        "protocols": "OpenAI-compatible",
+        "protocols": "OpenAI-compatible   Anthropic Messages",
     }
 
 
@@ -108,8 +108,22 @@ def test_a_new_price_shows_once_it_is_in_effect(client, catalog):
     assert (row["input"], row["cached_input"], row["output"]) == ("$0.20", "$0.20", "$0.80")
 
 
-def test_a_model_no_provider_can_serve_yet_says_so(client, catalog):
+def test_a_claude_model_is_served_in_both_protocols(client, catalog):
     row = rows(client.get("/models/").content.decode())["claude-only"]
+
+    assert row["protocols"] == "OpenAI-compatible   Anthropic Messages"
+
+
+def test_a_model_no_provider_can_serve_yet_says_so(client, catalog):
+    load(
+        {
+            "providers": [{"name": "gemini", "kind": "gemini"}],
+            "models": [{"id": "gemini-only", "routes": [{"provider": "gemini"}]}],
+        },
+        {},
+    )
+
+    row = rows(client.get("/models/").content.decode())["gemini-only"]
 
     assert row["protocols"] == "not available right now"
 
