@@ -12,7 +12,7 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from usage.models import UsageRecord
 
@@ -28,27 +28,23 @@ def _reset_broken_connection() -> None:
         connection.close()
 
 
-def insert(fields: dict) -> UsageRecord | None:
-    """Insert one record; a record whose request id exists already is kept as it is."""
-    try:
-        return UsageRecord.objects.create(**fields)
-    except IntegrityError:
-        if UsageRecord.objects.filter(request_id=fields["request_id"]).exists():
-            return None
-        raise
-    except DatabaseError:
-        _reset_broken_connection()
-        raise
-
-
 def insert_group(group: list[dict]) -> None:
-    """Insert many records in one transaction; on a conflict, one by one."""
+    """Insert many records in one statement and transaction; existing request ids are kept.
+
+    Plain SQL rather than the ORM: this runs for every /v1 request, and model instances cost
+    more CPU than the insert itself.
+    """
+    names = list(group[0])  # field names come from the proxy's own code, never from a client
+    columns = [*names, "settled"]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(UsageRecord._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT (request_id) DO NOTHING"
+    )
+    rows = [[fields[name] for name in names] + [False] for fields in group]
     try:
-        with transaction.atomic():
-            UsageRecord.objects.bulk_create([UsageRecord(**fields) for fields in group])
-    except IntegrityError:
-        for fields in group:
-            insert(fields)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
     except DatabaseError:
         _reset_broken_connection()
         raise
