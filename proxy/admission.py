@@ -37,6 +37,8 @@ from usage.balance import unsettled_micros
 BASE_TTL_MS = 2_000
 RECENT_TTL_MS = 60_000
 RPM_WINDOW_S = 60
+REDIS_MAX_CONNECTIONS = 64
+REDIS_POOL_TIMEOUT_S = 5
 
 
 @dataclass(slots=True)
@@ -351,7 +353,15 @@ class RedisAdmission:
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
-        self.client = redis.Redis.from_url(url)
+        # A blocking pool: under load a command waits for a free connection instead of failing.
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=REDIS_MAX_CONNECTIONS,
+            timeout=REDIS_POOL_TIMEOUT_S,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+        )
+        self.client = redis.Redis(connection_pool=pool)
         self.admit_script = self.client.register_script(ADMIT)
         self.finish_script = self.client.register_script(FINISH)
         self.set_base_script = self.client.register_script(SET_BASE)

@@ -6,11 +6,16 @@ actual charge once the usage record is committed.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from proxy import admission, credit, errors
 from proxy.admission import Decision, Ticket
 from proxy.forwarding import Call
+
+log = logging.getLogger(__name__)
 
 
 def rate_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
@@ -68,7 +73,18 @@ async def admit_call(call: Call) -> None:
         max_concurrency=context.max_concurrency,
     )
     gate = admission.backend()
-    decision = await gate.admit(ticket)
+    try:
+        decision = await gate.admit(ticket)
+    except RedisError:
+        # Credit cannot be checked without Redis: refuse rather than risk overspending.
+        log.exception("admission failed for request %s", ticket.request_id)
+        raise errors.ApiError(
+            503,
+            "api_error",
+            "service_unavailable",
+            "Tollgate cannot check your credit right now. Please retry in a few seconds.",
+            headers=((b"retry-after", b"2"),),
+        ) from None
     if decision.reason.startswith("credit") and _may_lower_cap(call):
         affordable = credit.affordable_output_tokens(
             decision.available_micros, input_tokens, call.price
@@ -90,5 +106,10 @@ def _may_lower_cap(call: Call) -> bool:
 
 async def finish_call(call: Call, cost_micros: int) -> None:
     """Release the call's slot and replace its hold with `cost_micros` (record committed)."""
-    if call.ticket is not None:
+    if call.ticket is None:
+        return
+    try:
         await admission.backend().finish(call.ticket, cost_micros)
+    except RedisError:
+        # The usage record is committed, so nothing is lost: the hold and the slot expire.
+        log.exception("could not release the hold of request %s", call.ticket.request_id)
