@@ -32,10 +32,18 @@ def requested_output_cap(body: dict) -> int | None:
 
 
 def output_bound(endpoint: str, body: dict, model: CatalogModel) -> int:
+    """The most output tokens the call can produce: the client's own cap (even above the
+    catalog's maximum: the provider may allow it), else the default for the endpoint. An
+    OpenAI `reasoning_effort` sent to an Anthropic route becomes a thinking budget on top of
+    `max_tokens`, so it is added too."""
+    from proxy.protocols.anthropic.messages import BUDGETS
+
     cap = requested_output_cap(body)
-    if cap is not None:
-        return min(cap, model.max_output_tokens) if model.max_output_tokens else cap
-    return DEFAULT_OUTPUT_CAP.get(endpoint, model.max_output_tokens)
+    bound = cap if cap is not None else DEFAULT_OUTPUT_CAP.get(endpoint, model.max_output_tokens)
+    effort = body.get("reasoning_effort")
+    if isinstance(effort, str):
+        bound += BUDGETS.get(effort, 0)
+    return bound
 
 
 def hold_micros(input_tokens: int, output_tokens: int, price: PriceSnapshot | None) -> int:
