@@ -22,9 +22,9 @@ migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput -v 0
 
 run: migrate
-	$(BIN)/python manage.py ensure_demo_user
+	SIGNUP_CREDIT_USD=$${SIGNUP_CREDIT_USD:-5} $(BIN)/python manage.py ensure_demo_user
 	$(BIN)/python manage.py bootstrap_catalog
-	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	DEBUG=$${DEBUG:-true} SIGNUP_CREDIT_USD=$${SIGNUP_CREDIT_USD:-5} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

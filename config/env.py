@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -48,6 +49,18 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
     return value
+
+
+def env_amount(name: str, default: str) -> str:
+    """A non-negative amount of USD as text ("5", "0.50"), at most micro-USD precision."""
+    raw = os.environ.get(name, default).strip()
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.000001")):
+        raise ImproperlyConfigured(f"{name} must be an amount in USD like 5 or 0.50, not {raw!r}")
+    return raw
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import (
     cache_config,
     database_config,
+    env_amount,
     env_bool,
     env_int,
     env_list,
@@ -129,6 +130,9 @@ STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")  # empty: Stripe's own API
 STRIPE_WEBHOOK_TOLERANCE_S = env_int("STRIPE_WEBHOOK_TOLERANCE_S", 300, minimum=1)
+
+# Credit given to every new personal account, in USD (a decimal string); 0: none.
+SIGNUP_CREDIT_USD = env_amount("SIGNUP_CREDIT_USD", "0")
 
 # Users and sign-up (django-allauth)
 AUTH_USER_MODEL = "accounts.User"

@@ -92,3 +92,22 @@ def test_users_created_any_way_get_a_personal_account(db):
     user = User.objects.create_superuser(email="root@example.com", password="x")
 
     assert user.personal_account.memberships.get().role == Membership.Role.OWNER
+
+
+def test_signup_credit_is_posted_once_to_new_accounts(db, settings):
+    from billing.ledger import find_violations
+    from billing.models import LedgerEntry
+
+    settings.SIGNUP_CREDIT_USD = "5"
+    user = User.objects.create_user(email="new@example.com", password="x")
+
+    account = user.personal_account
+    assert account.balance_micros == 5_000_000
+    assert LedgerEntry.objects.get(account=account).note == "Welcome credit (SIGNUP_CREDIT_USD)"
+    assert find_violations() == []
+
+
+def test_no_signup_credit_by_default(db):
+    user = User.objects.create_user(email="new@example.com", password="x")
+
+    assert user.personal_account.balance_micros == 0

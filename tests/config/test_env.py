@@ -84,3 +84,14 @@ def test_env_secret_reads_the_file_variant(monkeypatch, tmp_path):
     monkeypatch.setenv("X_SECRET_FILE", str(secret_file))
 
     assert env_secret("X_SECRET") == "s3cret"
+
+
+def test_env_amount_accepts_usd_and_rejects_the_rest(monkeypatch):
+    from config.env import env_amount
+
+    monkeypatch.setenv("X_USD", "0.50")
+    assert env_amount("X_USD", "0") == "0.50"
+    for bad in ("-1", "five", "0.0000001", "NaN"):
+        monkeypatch.setenv("X_USD", bad)
+        with pytest.raises(ImproperlyConfigured, match="X_USD must be an amount in USD"):
+            env_amount("X_USD", "0")
