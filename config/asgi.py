@@ -15,6 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()  # sets Django up before the proxy is imported
 
 from proxy.asgi import application as proxy_application  # noqa: E402
+from proxy.asgi import refuse_websocket  # noqa: E402
 
 PROXY_PREFIXES = ("/v1/", "/v1beta/")
 PROXY_EXACT = ("/v1", "/v1beta")
@@ -43,4 +44,6 @@ async def lifespan_application(scope, receive, send) -> None:
             return
 
 
-application = ProtocolTypeRouter({"http": http_application, "lifespan": lifespan_application})
+application = ProtocolTypeRouter(
+    {"http": http_application, "websocket": refuse_websocket, "lifespan": lifespan_application}
+)

@@ -40,3 +40,34 @@ async def application(scope, receive, send) -> None:
         )
         if not started:
             await send_error(send, errors.internal_error(), request.request_id, request.protocol)
+
+
+async def refuse_websocket(scope, receive, send) -> None:
+    """A WebSocket handshake (Codex probes GET /v1/responses when the server upgrades it):
+    answered 426 where the server lets an app answer a handshake over HTTP, else closed.
+    Either way Codex falls back to POST."""
+    if scope["type"] != "websocket":
+        return
+    await receive()  # websocket.connect
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    request_id = f"req_{uuid.uuid4().hex}"
+    status, body, _ = refusal_body(request_id)
+    await send(
+        {
+            "type": "websocket.http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "websocket.http.response.body", "body": body})
+
+
+def refusal_body(request_id: str) -> tuple:
+    from proxy.protocols import get_protocol
+
+    return get_protocol("responses").render_error(errors.websocket_not_supported(), request_id)

@@ -41,6 +41,8 @@ def output_bound(endpoint: str, body: dict, model: CatalogModel) -> int:
     cap = requested_output_cap(body)
     bound = cap if cap is not None else DEFAULT_OUTPUT_CAP.get(endpoint, model.max_output_tokens)
     effort = body.get("reasoning_effort")
+    if isinstance(body.get("reasoning"), dict):  # the Responses API's {"effort": ...}
+        effort = body["reasoning"].get("effort")
     if isinstance(effort, str):
         bound += BUDGETS.get(effort, 0)
     return bound

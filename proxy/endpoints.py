@@ -27,8 +27,9 @@ REQUIRED_FIELD = {
     "embeddings": "input",
     "messages": "messages",
     "count_tokens": "messages",
+    "responses": "input",
 }
-STREAMABLE = {"chat", "completions", "messages"}
+STREAMABLE = {"chat", "completions", "messages", "responses"}
 MESSAGE_LISTS = {"chat", "messages", "count_tokens"}
 
 
@@ -66,8 +67,8 @@ def resolve_model(snapshot: catalog.Snapshot, context, model_id: str) -> catalog
 
 
 async def forward_call(request: Request, send, endpoint: str) -> None:
-    """POST /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/messages: check,
-    hold, forward (or translate), then record the usage and charge."""
+    """POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/messages and
+    /v1/responses: check, hold, forward (or translate), then record the usage and charge."""
     context = await authenticate(request)
     call = Call(
         request=request, context=context, endpoint=endpoint, client_protocol=request.protocol
@@ -241,6 +242,20 @@ async def messages(request: Request, send) -> None:
     await forward_call(request, send, "messages")
 
 
+async def responses(request: Request, send) -> None:
+    """POST /v1/responses: relayed to OpenAI routes, translated for the others. Nothing is
+    stored (as with `store: false`)."""
+    await forward_call(request, send, "responses")
+
+
+async def responses_websocket(request: Request, send) -> None:
+    """GET /v1/responses: Codex probes for a WebSocket first; 426 sends it to HTTP at once
+    (a 404 or 405 makes it retry the WebSocket for seconds)."""
+    if request.headers.get("upgrade", "").lower() == "websocket":
+        raise errors.websocket_not_supported()
+    raise errors.method_not_allowed("GET", request.path, "POST")
+
+
 async def count_tokens(request: Request, send) -> None:
     """POST /v1/messages/count_tokens: free and not rate-limited, like Anthropic's."""
     from proxy.token_counting import count_input_tokens
@@ -259,6 +274,7 @@ EXACT = {
     "/v1/models": {"GET": list_models},
     "/v1/messages": {"POST": messages},
     "/v1/messages/count_tokens": {"POST": count_tokens},
+    "/v1/responses": {"POST": responses, "GET": responses_websocket},
 }
 PREFIXED = (
     ("/v1/models/", {"GET": get_model}),
@@ -289,6 +305,8 @@ def client_protocol(request: Request) -> str:
     """The protocol the client speaks, from the path (and for model lists, its headers)."""
     if request.path.startswith("/v1/messages"):
         return "anthropic"
+    if request.path.startswith("/v1/responses"):
+        return "responses"
     if request.path.startswith("/v1/models") and "anthropic-version" in request.headers:
         return "anthropic"
     return "openai"

@@ -175,6 +175,16 @@ def unknown_endpoint(method: str, path: str) -> ApiError:
     )
 
 
+def websocket_not_supported() -> ApiError:
+    return ApiError(
+        426,
+        "invalid_request_error",
+        "websocket_not_supported",
+        "Tollgate serves the Responses API over HTTP only: POST /v1/responses (with "
+        "stream=true for events).",
+    )
+
+
 def method_not_allowed(method: str, path: str, allowed: str) -> ApiError:
     return ApiError(
         405,

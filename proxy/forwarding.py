@@ -95,7 +95,7 @@ def upstream_body(call: Call, route: RoutePlan, provider) -> bytes:
     """The client's body with only `model` rewritten (plus usage metering on OpenAI streams)."""
     body = call.body
     body["model"] = route.upstream_model
-    if call.stream and provider.protocol == "openai" and provider.supports_stream_usage:
+    if call.stream and call.client_protocol == "openai" and provider.supports_stream_usage:
         options = body.get("stream_options")
         if isinstance(options, dict):
             options["include_usage"] = True
@@ -123,7 +123,7 @@ async def forward(call: Call, send) -> None:
         except UnknownProvider:
             log.error("route %s uses a provider kind that is not implemented", route.id)
             continue
-        same = provider.protocol == call.client_protocol
+        same = provider.speaks(call.client_protocol)
         endpoint = upstream_endpoint(call.endpoint, provider.protocol, same)
         if endpoint is None or not provider.supports(endpoint):
             continue

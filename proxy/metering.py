@@ -48,13 +48,16 @@ def estimate_tokens(size_bytes: int) -> int:
 
 
 def openai_usage(usage: dict | None) -> Usage | None:
-    """Usage from an OpenAI `usage` object (chat, completions or embeddings), or None."""
+    """Usage from an OpenAI `usage` object (chat, completions, embeddings or Responses), or
+    None."""
     if not isinstance(usage, dict):
         return None
     prompt = _int(usage.get("prompt_tokens", usage.get("input_tokens")))
     completion = _int(usage.get("completion_tokens", usage.get("output_tokens")))
-    prompt_details = usage.get("prompt_tokens_details") or {}
-    completion_details = usage.get("completion_tokens_details") or {}
+    prompt_details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
+    completion_details = (
+        usage.get("completion_tokens_details") or usage.get("output_tokens_details") or {}
+    )
     if not isinstance(prompt_details, dict):
         prompt_details = {}
     return Usage(

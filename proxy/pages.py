@@ -35,6 +35,7 @@ class ClientProtocol:
 CLIENT_PROTOCOLS = (
     ClientProtocol("openai", "OpenAI-compatible", "POST", "/v1/chat/completions"),
     ClientProtocol("anthropic", "Anthropic Messages", "POST", "/v1/messages"),
+    ClientProtocol("responses", "OpenAI Responses", "POST", "/v1/responses"),
     ClientProtocol("gemini", "Gemini", "POST", "/v1beta/models/{model}:generateContent"),
 )
 
@@ -43,6 +44,7 @@ CLIENT_PROTOCOLS = (
 TRANSLATES_FROM: dict[str, frozenset[str]] = {
     "openai": frozenset({"anthropic"}),
     "anthropic": frozenset({"openai"}),
+    "responses": frozenset({"openai", "anthropic"}),
 }
 
 

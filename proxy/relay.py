@@ -33,7 +33,7 @@ KEEPALIVE = {
     "openai": b": keepalive\n\n",
     "anthropic": b'event: ping\ndata: {"type":"ping"}\n\n',
 }
-USAGE_OF = {"openai": openai_usage, "anthropic": anthropic_usage}
+USAGE_OF = {"openai": openai_usage, "anthropic": anthropic_usage, "responses": openai_usage}
 
 
 def response_headers(call, content_type: bytes) -> list:
@@ -131,7 +131,7 @@ async def relay_json(call, response: UpstreamResponse, send) -> None:
 
 async def relay_stream(call, response: UpstreamResponse, send) -> None:
     await start_stream(call, send, response.status)
-    meter = meter_events if call.client_protocol == "openai" else meter_anthropic_events
+    meter = METERS[call.client_protocol]
     splitter = EventSplitter()
     strip_usage = not call.client_wants_usage
     try:
@@ -207,3 +207,26 @@ def meter_anthropic_events(call, blob: bytes, strip_usage: bool) -> bytes:
         elif payload.get("type") == "message_delta":
             call.usage = anthropic_usage(payload.get("usage"), call.usage) or call.usage
     return blob
+
+
+def meter_responses_events(call, blob: bytes, strip_usage: bool) -> bytes:
+    """Read usage from the terminal event (`response.completed`, `.incomplete` or `.failed`);
+    relay every event unchanged."""
+    for event in iter_events(blob):
+        if b'"usage":{' not in event.raw and b'"usage": {' not in event.raw:
+            continue
+        try:
+            payload = orjson.loads(event.data)
+        except orjson.JSONDecodeError:
+            continue
+        response = payload.get("response") if isinstance(payload, dict) else None
+        if isinstance(response, dict):
+            call.usage = openai_usage(response.get("usage")) or call.usage
+    return blob
+
+
+METERS = {
+    "openai": meter_events,
+    "anthropic": meter_anthropic_events,
+    "responses": meter_responses_events,
+}

@@ -11,10 +11,12 @@ from importlib import import_module
 PROTOCOLS = {
     "openai": "proxy.protocols.openai",
     "anthropic": "proxy.protocols.anthropic",
+    "responses": "proxy.protocols.responses",
 }
 
 # The endpoint of a protocol that carries a chat turn: what a translated call is sent to.
-CHAT_ENDPOINT = {"openai": "chat", "anthropic": "messages"}
+# Responses clients are only served, never called: no route speaks it (OpenAI routes relay it).
+CHAT_ENDPOINT = {"openai": "chat", "anthropic": "messages", "responses": "responses"}
 
 
 def get_protocol(name: str):

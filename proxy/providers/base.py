@@ -16,6 +16,8 @@ class Provider:
     protocol: str = "openai"
     #: endpoint name -> path below the base URL
     paths: dict[str, str] = {}
+    #: other client protocols whose requests this provider takes as they are (relayed)
+    relays: tuple[str, ...] = ()
     #: whether OpenAI-style streams may carry `stream_options.include_usage`
     supports_stream_usage: bool = True
     #: client request headers passed on when the client speaks this provider's protocol
@@ -26,6 +28,10 @@ class Provider:
 
     def supports(self, endpoint: str) -> bool:
         return endpoint in self.paths
+
+    def speaks(self, client_protocol: str) -> bool:
+        """Whether a client of `client_protocol` is relayed, not translated."""
+        return client_protocol == self.protocol or client_protocol in self.relays
 
     def auth_headers(self) -> dict[str, str]:
         return {}

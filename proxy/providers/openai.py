@@ -12,7 +12,9 @@ class OpenAI(HttpProvider):
         "chat": "/chat/completions",
         "completions": "/completions",
         "embeddings": "/embeddings",
+        "responses": "/responses",
     }
+    relays = ("responses",)
 
     def auth_headers(self) -> dict[str, str]:
         key = self.config.api_key

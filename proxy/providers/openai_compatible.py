@@ -9,4 +9,12 @@ from proxy.providers.openai import OpenAI
 
 
 class OpenAICompatible(OpenAI):
+    """Most such servers have no Responses API: Responses clients are translated to chat."""
+
     default_base_url = ""
+    paths = {
+        "chat": "/chat/completions",
+        "completions": "/completions",
+        "embeddings": "/embeddings",
+    }
+    relays = ()

@@ -1,4 +1,4 @@
-"""The landing page: what Tollgate is, the three APIs, how to start, and whose it is not."""
+"""The landing page: what Tollgate is, the APIs, how to start, and whose it is not."""
 
 from __future__ import annotations
 

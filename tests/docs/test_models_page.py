@@ -69,7 +69,7 @@ def test_prices_and_limits_match_the_catalog(client, catalog):
         "output": "$0.60",
         "context_window": "128,000",
         "max_output_tokens": "16,384",
-        "protocols": "OpenAI-compatible   Anthropic Messages",
+        "protocols": "OpenAI-compatible   Anthropic Messages   OpenAI Responses",
     }
 
 
@@ -111,7 +111,7 @@ def test_a_new_price_shows_once_it_is_in_effect(client, catalog):
 def test_a_claude_model_is_served_in_both_protocols(client, catalog):
     row = rows(client.get("/models/").content.decode())["claude-only"]
 
-    assert row["protocols"] == "OpenAI-compatible   Anthropic Messages"
+    assert row["protocols"] == "OpenAI-compatible   Anthropic Messages   OpenAI Responses"
 
 
 def test_a_model_no_provider_can_serve_yet_says_so(client, catalog):
@@ -156,8 +156,8 @@ def test_protocols_follow_what_the_proxy_serves():
     served = {p.name: p.served for p in pages.CLIENT_PROTOCOLS}
 
     assert served["openai"] is True
-    # Today's proxy: the others come with their issues (7: Anthropic, 8: Gemini).
-    assert set(served) == {"openai", "anthropic", "gemini"}
+    # Today's proxy: Gemini comes with issue 8.
+    assert set(served) == {"openai", "anthropic", "responses", "gemini"}
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,9 @@ It records every request it receives and answers according to switches a test se
 `status` (answer with that error), `delay_s` (before the headers), `chunk_delay_s` (between
 stream events), `cut_after` (drop the connection after that many stream events), `tool_calls`
 (answer with tool calls instead of text), `usage` (None: report no usage).
+
+`/v1/responses` answers in the Responses API's shape (a response object, or its event stream
+ending in `response.completed`), from the same switches.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import re
 import struct
 import time
 from dataclasses import dataclass, field
@@ -83,8 +87,12 @@ class FakeOpenAI:
         request = orjson.loads(body)
         if scope["path"].endswith("/embeddings"):
             await _send(send, 200, orjson.dumps(self.embeddings(request)))
+        elif scope["path"].endswith("/responses") and request.get("stream"):
+            await self.stream(self.response_events(request), receive, send)
+        elif scope["path"].endswith("/responses"):
+            await _send(send, 200, orjson.dumps(self.response(request, "completed")))
         elif request.get("stream"):
-            await self.stream(request, receive, send)
+            await self.stream(self.stream_events(request), receive, send)
         else:
             await _send(
                 send,
@@ -164,7 +172,101 @@ class FakeOpenAI:
         events.append(b"data: [DONE]\n\n")
         return events
 
-    async def stream(self, request: dict, receive, send) -> None:
+    def response(self, request: dict, status: str) -> dict:
+        """A Responses `response` object: text, or one function_call item per tool call."""
+        output: list[dict] = []
+        if status == "completed" and self.tool_calls:
+            for number, call in enumerate(self.tool_calls):
+                output.append(
+                    {
+                        "type": "function_call",
+                        "id": f"fc_fake{number}",
+                        "call_id": call["id"],
+                        "name": call["function"]["name"],
+                        "arguments": call["function"]["arguments"],
+                        "status": "completed",
+                    }
+                )
+        elif status == "completed":
+            output.append(_message_item(self.reply))
+        usage = None
+        if status == "completed" and self.usage is not None:
+            usage = {
+                "input_tokens": self.usage["prompt_tokens"],
+                "input_tokens_details": self.usage["prompt_tokens_details"],
+                "output_tokens": self.usage["completion_tokens"],
+                "output_tokens_details": self.usage["completion_tokens_details"],
+                "total_tokens": self.usage["total_tokens"],
+            }
+        return {
+            "id": "resp_fake",
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": status,
+            "model": request["model"],
+            "error": None,
+            "incomplete_details": None,
+            "output": output,
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
+            "tools": [],
+            "usage": usage,
+        }
+
+    def response_events(self, request: dict) -> list[bytes]:
+        """The Responses event stream of `response()`, with a `sequence_number` on each."""
+        final = self.response(request, "completed")
+        events = [
+            ("response.created", {"response": self.response(request, "in_progress")}),
+            ("response.in_progress", {"response": self.response(request, "in_progress")}),
+        ]
+        for index, item in enumerate(final["output"]):
+            where = {"output_index": index, "item_id": item["id"]}
+            if item["type"] == "message":
+                text = item["content"][0]["text"]
+                events.append(
+                    (
+                        "response.output_item.added",
+                        {"output_index": index, "item": dict(item, content=[])},
+                    )
+                )
+                part = {"type": "output_text", "text": "", "annotations": []}
+                events.append(
+                    ("response.content_part.added", {**where, "content_index": 0, "part": part})
+                )
+                for piece in re.split(r"(?<= )", text, maxsplit=1):  # the first word, the rest
+                    events.append(
+                        (
+                            "response.output_text.delta",
+                            {**where, "content_index": 0, "delta": piece},
+                        )
+                    )
+                events.append(
+                    ("response.output_text.done", {**where, "content_index": 0, "text": text})
+                )
+            else:
+                started = dict(item, arguments="", status="in_progress")
+                events.append(
+                    ("response.output_item.added", {"output_index": index, "item": started})
+                )
+                events.append(
+                    (
+                        "response.function_call_arguments.delta",
+                        {**where, "delta": item["arguments"]},
+                    )
+                )
+            events.append(("response.output_item.done", {"output_index": index, "item": item}))
+        events.append(("response.completed", {"response": final}))
+        return [
+            b"event: "
+            + kind.encode()
+            + b"\ndata: "
+            + orjson.dumps({"type": kind, "sequence_number": number, **fields})
+            + b"\n\n"
+            for number, (kind, fields) in enumerate(events)
+        ]
+
+    async def stream(self, events: list[bytes], receive, send) -> None:
         gone = asyncio.Event()
 
         async def watch() -> None:
@@ -181,7 +283,7 @@ class FakeOpenAI:
             }
         )
         try:
-            for number, event in enumerate(self.stream_events(request)):
+            for number, event in enumerate(events):
                 if self.cut_after is not None and number >= self.cut_after:
                     raise ConnectionAbortedError  # uvicorn drops the connection
                 if gone.is_set():
@@ -212,6 +314,16 @@ class FakeOpenAI:
             "model": request["model"],
             "usage": {"prompt_tokens": 3 * len(inputs), "total_tokens": 3 * len(inputs)},
         }
+
+
+def _message_item(text: str) -> dict:
+    return {
+        "type": "message",
+        "id": "msg_fake",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
 
 
 async def _send(send, status: int, body: bytes, extra: list | None = None) -> None:

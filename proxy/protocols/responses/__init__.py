@@ -1,0 +1,31 @@
+"""OpenAI Responses (../shared/protocols/openai-responses.md) to and from the canonical form.
+
+Routes to OpenAI itself relay Responses bodies untouched (proxy/relay.py); this module serves
+Responses clients from routes that speak another protocol. Policies: `instructions` and
+system/developer items join the system prompt; `function_call` and `custom_tool_call` items
+become tool calls (a custom tool is a function of one string `input`) and a call without its
+output gets an "aborted" result; reasoning items (encrypted for OpenAI only), hosted tools,
+namespaces, `text.format` and `include` are dropped; `previous_response_id`, `conversation` and
+`item_reference` need stored responses and are refused with a 400. Answers are never stored.
+"""
+
+from __future__ import annotations
+
+from proxy.protocols.responses.messages import (
+    new_id,
+    parse_request,
+    render_error,
+    render_response,
+    render_usage,
+)
+from proxy.protocols.responses.stream import encode_stream, stream_error
+
+__all__ = [
+    "encode_stream",
+    "new_id",
+    "parse_request",
+    "render_error",
+    "render_response",
+    "render_usage",
+    "stream_error",
+]
