@@ -101,6 +101,10 @@ async def admit_call(call: Call) -> None:
 
 
 def _may_lower_cap(call: Call) -> bool:
+    """Only a cap the client did not choose may be lowered (chat without one, or the
+    `max_tokens` Tollgate filled in for a Messages request)."""
+    if call.endpoint == "messages":
+        return call.cap_defaulted
     return call.endpoint == "chat" and credit.requested_output_cap(call.body) is None
 
 

@@ -82,6 +82,7 @@ async def forward_call(request: Request, send, endpoint: str) -> None:
         call.price = call.model.price_at(catalog.now())
         if endpoint == "messages" and not isinstance(body.get("max_tokens"), int):
             body["max_tokens"] = call.model.max_output_tokens  # required by Anthropic
+            call.cap_defaulted = True  # ours, not the client's: may be lowered to fit credit
         call.body = body
         call.stream = endpoint in STREAMABLE and body.get("stream") is True
         options = body.get("stream_options")

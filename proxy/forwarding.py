@@ -64,6 +64,7 @@ class Call:
     saw_done: bool = False
     upstream_request_id: str = ""
     ticket: object = None  # proxy.admission.Ticket once admitted
+    cap_defaulted: bool = False  # max_tokens was set by Tollgate, not by the client
     extra_headers: list = field(default_factory=list)  # x-ratelimit-* for the response
 
     def elapsed_ms(self) -> int:

@@ -196,3 +196,20 @@ def test_redis_flushed_during_load_loses_and_doubles_nothing(
         s=Sum("amount_micros")
     )["s"]
     assert charged == succeeded * HOLD
+
+
+def test_a_messages_call_without_max_tokens_is_capped_to_what_the_balance_affords(
+    tollgate_server, pricey, upstream, alice, account_a, backend
+):
+    fund(account_a, 100 * 1000)  # 100 output tokens; the model's maximum is 1000
+    key = make_key(account_a, alice)
+    body = {"model": "pricey", "messages": [{"role": "user", "content": "Hi"}]}
+
+    response = httpx.post(
+        f"{tollgate_server.url}/v1/messages",
+        json=body,
+        headers={"x-api-key": key, "anthropic-version": "2023-06-01"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert upstream.received[-1].json["max_tokens"] == 100
