@@ -86,13 +86,13 @@ async def await_first_byte(call, send, pending):
 
 async def end_with_error(call, send, error: ApiError) -> None:
     """A stream already started fails: the client protocol's error event, then the end."""
-    event = StreamError(error.status, _anthropic_type(error), error.message)
+    event = StreamError(error.status, anthropic_error_type(error), error.message)
     piece = get_protocol(call.client_protocol).stream_error(event)
     await send({"type": "http.response.body", "body": piece, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
 
 
-def _anthropic_type(error: ApiError) -> str:
+def anthropic_error_type(error: ApiError) -> str:
     from proxy.protocols.anthropic import ERROR_TYPES
 
     return ERROR_TYPES.get(error.status, "api_error")

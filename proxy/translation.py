@@ -17,6 +17,7 @@ from django.conf import settings
 
 from proxy import errors
 from proxy.canonical import (
+    StreamError,
     StreamStart,
     TextDelta,
     ThinkingDelta,
@@ -25,6 +26,7 @@ from proxy.canonical import (
 )
 from proxy.protocols import get_protocol
 from proxy.relay import (
+    anthropic_error_type,
     cost_header,
     cut_error,
     end_with_error,
@@ -125,10 +127,25 @@ async def upstream_events(call, response: UpstreamResponse, send) -> AsyncIterat
 
 
 async def metered(call, events: AsyncIterator) -> AsyncIterator:
-    """Pass canonical events on, keeping the latest usage and counting output deltas."""
-    async for event in events:
-        if isinstance(event, UsageUpdate | StreamStart) and event.usage is not None:
-            call.usage = event.usage
-        elif isinstance(event, TextDelta | ThinkingDelta | ToolCallDelta):
-            call.output_events += 1
-        yield event
+    """Pass canonical events on, keeping the latest usage and counting output deltas.
+
+    An upstream cut becomes a StreamError event, so that the client protocol's encoder ends
+    its own stream (a Responses stream needs its own response id and sequence numbers in
+    `response.failed`)."""
+    try:
+        async for event in events:
+            if isinstance(event, UsageUpdate | StreamStart) and event.usage is not None:
+                call.usage = event.usage
+            elif isinstance(event, TextDelta | ThinkingDelta | ToolCallDelta):
+                call.output_events += 1
+            yield event
+    except (httpx.HTTPError, UpstreamUnavailable) as exc:
+        error = cut_error(exc)
+        call.error_type = error.code or ""
+        log.warning(
+            "stream from route %s cut: %s (request %s)",
+            call.route.id,
+            type(exc).__name__,
+            call.request.request_id,
+        )
+        yield StreamError(error.status, anthropic_error_type(error), error.message)

@@ -220,3 +220,43 @@ def test_a_plain_get_is_not_allowed(tollgate_server):
 
     assert answer.status_code == 405
     assert answer.headers["allow"] == "POST"
+
+
+def test_an_anthropic_route_answers_a_streamed_response_with_a_tool_call(
+    tollgate_server, claude_upstream, alice, account_a
+):
+    add_model("claude-resp", ("fake-claude", claude_upstream.url, 1, "anthropic"))
+    key = make_key(account_a, alice)
+    claude_upstream.tool_uses = [{"id": "toolu_1", "name": "shell", "input": {"command": "ls"}}]
+    with client_for(tollgate_server, key).responses.stream(
+        model="claude-resp",
+        instructions="Be brief.",
+        input="List files",
+        tools=[SHELL],
+        reasoning={"effort": "low", "summary": "auto"},
+    ) as stream:
+        kinds = [event.type for event in stream]
+        final = stream.get_final_response()
+
+    assert kinds[-1] == "response.completed"
+    assert [item.type for item in final.output] == ["message", "function_call"]
+    assert final.output[1].call_id == "toolu_1" and final.output[1].arguments == '{"command":"ls"}'
+    sent = claude_upstream.received[0].json
+    assert sent["system"] == [{"type": "text", "text": "Be brief."}]
+    assert sent["tools"][0]["name"] == "shell" and sent["thinking"]["type"] == "enabled"
+    assert final.usage.input_tokens > 0 and final.usage.output_tokens > 0
+
+
+def test_a_translated_stream_cut_by_the_upstream_ends_in_response_failed(
+    tollgate_server, translated, upstream
+):
+    upstream.cut_after = 3
+    failed = []
+    with client_for(tollgate_server, translated).responses.stream(
+        model="chat-only", input="Hi"
+    ) as stream:
+        failed = [event for event in stream if event.type == "response.failed"]
+
+    assert len(failed) == 1
+    assert failed[0].response.error.code == "server_error"
+    assert "cut" in failed[0].response.error.message
