@@ -9,7 +9,7 @@ import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from proxy import catalog, errors
+from proxy import catalog, conversations, errors
 from proxy.allowance import admit_call, finish_call
 from proxy.auth import authenticate
 from proxy.errors import ApiError
@@ -77,6 +77,9 @@ async def forward_call(request: Request, send, endpoint: str) -> None:
         raw = await request.body(settings.PROXY_MAX_BODY_BYTES)
         call.body_size = len(raw)
         body = parse_body(raw, endpoint)
+        if endpoint == "responses" and body.get("previous_response_id"):
+            await conversations.expand(context.account_id, body)
+            call.body_size = len(orjson.dumps(body))  # the hold covers the whole conversation
         call.model_id = body["model"]
         call.model = resolve_model(await catalog.current(), context, call.model_id)
         call.price = call.model.price_at(catalog.now())
@@ -244,8 +247,8 @@ async def messages(request: Request, send) -> None:
 
 
 async def responses(request: Request, send) -> None:
-    """POST /v1/responses: relayed to OpenAI routes, translated for the others. Nothing is
-    stored (as with `store: false`)."""
+    """POST /v1/responses: relayed to OpenAI routes, translated for the others (which keep
+    the conversation when asked: proxy/conversations.py)."""
     await forward_call(request, send, "responses")
 
 

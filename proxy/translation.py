@@ -15,7 +15,7 @@ import httpx
 import orjson
 from django.conf import settings
 
-from proxy import errors
+from proxy import conversations, errors
 from proxy.canonical import (
     StreamError,
     StreamStart,
@@ -64,7 +64,10 @@ async def translate_json(call, response: UpstreamResponse, send, source: str) ->
     except (orjson.JSONDecodeError, AttributeError, TypeError):
         raise errors.upstream_error("the provider's answer was not valid JSON") from None
     call.usage = answer.usage
-    body = orjson.dumps(get_protocol(call.client_protocol).render_response(answer, call.model_id))
+    rendered = get_protocol(call.client_protocol).render_response(answer, call.model_id)
+    if call.client_protocol == "responses":
+        await conversations.keep(call.context.account_id, call.body, rendered)
+    body = orjson.dumps(rendered)
     call.status = 200
     headers = response_headers(call, b"application/json")
     headers.append((b"content-length", str(len(body)).encode()))
@@ -81,6 +84,7 @@ async def translate_stream(call, response: UpstreamResponse, send, source: str) 
     pieces = target.encode_stream(
         metered(call, events), model=call.model_id, include_usage=call.client_wants_usage
     )
+    piece = b""
     try:
         async for piece in pieces:
             call.output_bytes += len(piece)
@@ -96,7 +100,17 @@ async def translate_stream(call, response: UpstreamResponse, send, source: str) 
         )
         await end_with_error(call, send, error)
         return
+    if call.client_protocol == "responses":
+        await keep_streamed(call, piece)
     await send({"type": "http.response.body", "body": b""})
+
+
+async def keep_streamed(call, last_piece: bytes) -> None:
+    """Keep the conversation of a Responses stream from its terminal event (the last piece)."""
+    for event in iter_events(last_piece):
+        payload = orjson.loads(event.data)
+        if payload.get("type") in ("response.completed", "response.incomplete"):
+            await conversations.keep(call.context.account_id, call.body, payload["response"])
 
 
 async def upstream_events(call, response: UpstreamResponse, send) -> AsyncIterator[SseEvent]:

@@ -260,3 +260,37 @@ def test_a_translated_stream_cut_by_the_upstream_ends_in_response_failed(
     assert len(failed) == 1
     assert failed[0].response.error.code == "server_error"
     assert "cut" in failed[0].response.error.message
+
+
+def test_previous_response_id_continues_a_stored_conversation_on_a_translated_route(
+    tollgate_server, translated, upstream
+):
+    client = client_for(tollgate_server, translated)
+    with client.responses.stream(model="chat-only", input="Hi", store=True) as stream:
+        first = stream.get_final_response()
+    second = client.responses.create(
+        model="chat-only", input="And then?", previous_response_id=first.id, store=True
+    )
+    client.responses.create(model="chat-only", input="Last.", previous_response_id=second.id)
+
+    assert [m["content"].strip() for m in upstream.received[2].json["messages"]] == [
+        "Hi",
+        "Hello from the fake upstream",
+        "And then?",
+        "Hello from the fake upstream",
+        "Last.",
+    ]
+
+
+def test_a_stored_response_is_not_found_from_another_account_or_without_store(
+    tollgate_server, translated, charlie, account_b
+):
+    client = client_for(tollgate_server, translated)
+    kept = client.responses.create(model="chat-only", input="Hi", store=True)
+    not_kept = client.responses.create(model="chat-only", input="Hi")
+    other = client_for(tollgate_server, make_key(account_b, charlie))
+
+    with pytest.raises(openai.BadRequestError, match="store=true"):
+        client.responses.create(model="chat-only", input="Hi", previous_response_id=not_kept.id)
+    with pytest.raises(openai.BadRequestError, match="not known here"):
+        other.responses.create(model="chat-only", input="Hi", previous_response_id=kept.id)

@@ -5,8 +5,8 @@ Responses clients from routes that speak another protocol. Policies: `instructio
 system/developer items join the system prompt; `function_call` and `custom_tool_call` items
 become tool calls (a custom tool is a function of one string `input`) and a call without its
 output gets an "aborted" result; reasoning items (encrypted for OpenAI only), hosted tools,
-namespaces, `text.format` and `include` are dropped; `previous_response_id`, `conversation` and
-`item_reference` need stored responses and are refused with a 400. Answers are never stored.
+namespaces, `text.format` and `include` are dropped; `conversation`, `item_reference` and a
+`previous_response_id` not kept by proxy/conversations.py are refused with a 400.
 """
 
 from __future__ import annotations

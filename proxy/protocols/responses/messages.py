@@ -48,8 +48,9 @@ def _refuse_state(body: dict) -> None:
     for name in STATEFUL:
         if body.get(name):
             raise errors.bad_request(
-                f"'{name}' needs a conversation stored by the provider, and this model's route "
-                "does not keep one. Send the whole conversation in 'input' (with store=false).",
+                f"'{name}' is not known here: Tollgate keeps a response for an hour when it was "
+                "created with store=true (this model's provider keeps none). Otherwise send "
+                "the whole conversation in 'input'.",
                 name,
             )
 
