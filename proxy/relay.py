@@ -98,10 +98,20 @@ def anthropic_error_type(error: ApiError) -> str:
     return ERROR_TYPES.get(error.status, "api_error")
 
 
-def cut_error(exc: Exception) -> ApiError:
+def cut_error(call, exc: Exception) -> ApiError:
+    """The error for an upstream stream that broke off: noted on the call and logged."""
     if isinstance(exc, httpx.TimeoutException):
-        return errors.upstream_timeout()
-    return errors.upstream_error(f"the stream was cut ({type(exc).__name__})")
+        error = errors.upstream_timeout()
+    else:
+        error = errors.upstream_error(f"the stream was cut ({type(exc).__name__})")
+    call.error_type = error.code or ""
+    log.warning(
+        "stream from route %s cut: %s (request %s)",
+        call.route.id,
+        type(exc).__name__,
+        call.request.request_id,
+    )
+    return error
 
 
 async def relay_json(call, response: UpstreamResponse, send) -> None:
@@ -152,14 +162,7 @@ async def relay_stream(call, response: UpstreamResponse, send) -> None:
         if rest:
             await send({"type": "http.response.body", "body": rest, "more_body": True})
     except (httpx.HTTPError, UpstreamUnavailable) as exc:
-        error = cut_error(exc)
-        call.error_type = error.code or ""
-        log.warning(
-            "stream from route %s cut: %s (request %s)",
-            call.route.id,
-            type(exc).__name__,
-            call.request.request_id,
-        )
+        error = cut_error(call, exc)
         await end_with_error(call, send, error)
         return
     await send({"type": "http.response.body", "body": b""})

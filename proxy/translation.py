@@ -8,7 +8,6 @@ metered from the canonical usage events, and kept alive while the upstream is si
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 
 import httpx
@@ -36,8 +35,6 @@ from proxy.relay import (
 )
 from proxy.sse import EventSplitter, SseEvent, iter_events
 from proxy.upstream import UpstreamResponse, UpstreamUnavailable
-
-log = logging.getLogger(__name__)
 
 
 def translated_body(call, route, protocol: str) -> bytes:
@@ -90,14 +87,7 @@ async def translate_stream(call, response: UpstreamResponse, send, source: str) 
             call.output_bytes += len(piece)
             await send({"type": "http.response.body", "body": piece, "more_body": True})
     except (httpx.HTTPError, UpstreamUnavailable) as exc:
-        error = cut_error(exc)
-        call.error_type = error.code or ""
-        log.warning(
-            "stream from route %s cut: %s (request %s)",
-            call.route.id,
-            type(exc).__name__,
-            call.request.request_id,
-        )
+        error = cut_error(call, exc)
         await end_with_error(call, send, error)
         return
     if call.client_protocol == "responses":
@@ -154,12 +144,5 @@ async def metered(call, events: AsyncIterator) -> AsyncIterator:
                 call.output_events += 1
             yield event
     except (httpx.HTTPError, UpstreamUnavailable) as exc:
-        error = cut_error(exc)
-        call.error_type = error.code or ""
-        log.warning(
-            "stream from route %s cut: %s (request %s)",
-            call.route.id,
-            type(exc).__name__,
-            call.request.request_id,
-        )
+        error = cut_error(call, exc)
         yield StreamError(error.status, anthropic_error_type(error), error.message)
