@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from tests.fakes.openai_upstream import Received, _send
+from tests.fakes.openai_upstream import Received, _send, read_request
 from tests.servers import ThreadedUvicorn
 
 DEFAULT_USAGE = {
@@ -45,14 +45,7 @@ class FakeAnthropic:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        self.received.append(Received(scope["method"], scope["path"], headers, body))
+        body = await read_request(scope, receive, self.received)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.status != 200:

@@ -44,6 +44,19 @@ class Received:
         return orjson.loads(self.body)
 
 
+async def read_request(scope, receive, received: list[Received]) -> bytes:
+    """Read the whole body, record the request in `received`, and return the body."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+    received.append(Received(scope["method"], scope["path"], headers, body))
+    return body
+
+
 @dataclass
 class FakeOpenAI:
     reply: str = "Hello from the fake upstream"
@@ -61,14 +74,7 @@ class FakeOpenAI:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        self.received.append(Received(scope["method"], scope["path"], headers, body))
+        body = await read_request(scope, receive, self.received)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.status != 200:
