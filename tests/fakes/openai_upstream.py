@@ -91,6 +91,7 @@ class FakeOpenAI:
             await _send(send, self.status, error, extra=[(b"retry-after", b"1")])
             return
         request = orjson.loads(body)
+        self.before_answer(request)
         if scope["path"].endswith("/embeddings"):
             await _send(send, 200, orjson.dumps(self.embeddings(request)))
         elif scope["path"].endswith("/responses") and request.get("stream"):
@@ -106,6 +107,9 @@ class FakeOpenAI:
                 orjson.dumps(self.completion(request)),
                 extra=[(b"x-request-id", b"upstream-req-1")],
             )
+
+    def before_answer(self, request: dict) -> None:
+        """Hook for scripted fakes: set up the answer from the request (tool calls, reply)."""
 
     def completion(self, request: dict) -> dict:
         message: dict = {"role": "assistant", "content": self.reply, "refusal": None}

@@ -41,15 +41,7 @@ class BashOnceClaude(FakeAnthropic):
 
 
 class BashOnceOpenAI(FakeOpenAI):
-    def stream_events(self, request):
-        self.prepare(request)
-        return super().stream_events(request)
-
-    def completion(self, request):
-        self.prepare(request)
-        return super().completion(request)
-
-    def prepare(self, request):
+    def before_answer(self, request):
         results = tool_results(request)
         arguments = json.dumps({"command": COMMAND})
         call = {

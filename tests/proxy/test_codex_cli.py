@@ -53,19 +53,7 @@ def tool_outputs(request: dict) -> list[str]:
 class CommandOnce(FakeOpenAI):
     """Asks to run a command, then answers with what the command printed."""
 
-    def completion(self, request):
-        self.prepare(request)
-        return super().completion(request)
-
-    def stream_events(self, request):
-        self.prepare(request)
-        return super().stream_events(request)
-
-    def response_events(self, request):
-        self.prepare(request)
-        return super().response_events(request)
-
-    def prepare(self, request):
+    def before_answer(self, request):
         outputs = tool_outputs(request)
         call = {
             "id": "call_exec1",
