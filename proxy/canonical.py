@@ -59,6 +59,7 @@ class ToolUse:
     id: str
     name: str
     input: dict = field(default_factory=dict)
+    signature: str = ""  # Gemini's thoughtSignature of the call, only valid at Gemini
 
 
 @dataclass(slots=True)

@@ -12,11 +12,17 @@ PROTOCOLS = {
     "openai": "proxy.protocols.openai",
     "anthropic": "proxy.protocols.anthropic",
     "responses": "proxy.protocols.responses",
+    "gemini": "proxy.protocols.gemini",
 }
 
 # The endpoint of a protocol that carries a chat turn: what a translated call is sent to.
 # Responses clients are only served, never called: no route speaks it (OpenAI routes relay it).
-CHAT_ENDPOINT = {"openai": "chat", "anthropic": "messages", "responses": "responses"}
+CHAT_ENDPOINT = {
+    "openai": "chat",
+    "anthropic": "messages",
+    "responses": "responses",
+    "gemini": "generate",
+}
 
 
 def get_protocol(name: str):

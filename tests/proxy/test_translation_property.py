@@ -4,7 +4,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proxy.protocols import anthropic, openai
+from proxy.protocols import anthropic, gemini, openai
 from tests.proxy.protocol_fixtures import decode, encode, sse_of
 
 json_values = st.recursive(
@@ -196,3 +196,77 @@ def test_anthropic_upstream_to_openai_client(answer):
     calls = message.get("tool_calls") or []
     tools = [(c["function"]["name"], orjson.loads(c["function"]["arguments"])) for c in calls]
     assert assemble_openai(streamed) == (message["content"] or "", tools)
+
+
+def gemini_answer(answer) -> tuple[dict, bytes]:
+    """The same answer as a GenerateContentResponse and as SSE chunks (calls arrive whole)."""
+    text = "".join(answer["pieces"])
+    calls = [{"functionCall": {"name": n, "args": a}} for n, a, _ in answer["calls"]]
+    usage = {"promptTokenCount": 3, "candidatesTokenCount": 4, "totalTokenCount": 7}
+
+    def chunk(parts, finish=None):
+        candidate = {"content": {"role": "model", "parts": parts}, "index": 0}
+        if finish:
+            candidate["finishReason"] = finish
+        body = {"candidates": [candidate], "usageMetadata": usage, "responseId": "r1"}
+        return b"data: " + orjson.dumps(body) + b"\n\n"
+
+    parts = ([{"text": text}] if text else []) + calls
+    whole = orjson.loads(chunk(parts, "STOP")[6:])
+    blob = b"".join(chunk([{"text": p}]) for p in answer["pieces"])
+    blob += b"".join(chunk([call]) for call in calls)
+    return whole, blob + chunk([], "STOP")
+
+
+def gemini_content(parts: list) -> tuple[str, list]:
+    text = "".join(p["text"] for p in parts if "text" in p and not p.get("thought"))
+    calls = [p["functionCall"] for p in parts if "functionCall" in p]
+    return text, [(call["name"], call["args"]) for call in calls]
+
+
+def assemble_gemini(blob: bytes) -> tuple[str, list]:
+    text, tools = "", []
+    for event in sse_of(blob):
+        assert event.event is None
+        more, calls = gemini_content(orjson.loads(event.data)["candidates"][0]["content"]["parts"])
+        text, tools = text + more, tools + calls
+    return text, tools
+
+
+def rendered_gemini(body: dict) -> tuple[str, list]:
+    return gemini_content(body["candidates"][0]["content"]["parts"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers)
+def test_gemini_upstream_to_openai_and_anthropic_clients(answer):
+    whole, blob = gemini_answer(answer)
+    events = decode(gemini, sse_of(blob))
+
+    chat = openai.render_response(gemini.parse_response(whole), "m")
+    message = chat["choices"][0]["message"]
+    calls = message.get("tool_calls") or []
+    tools = [(c["function"]["name"], orjson.loads(c["function"]["arguments"])) for c in calls]
+    assert assemble_openai(encode(openai, events, model="m")) == (message["content"] or "", tools)
+
+    rendered = anthropic.render_response(gemini.parse_response(whole), "m")
+    text = "".join(b["text"] for b in rendered["content"] if b["type"] == "text")
+    tools = [(b["name"], b["input"]) for b in rendered["content"] if b["type"] == "tool_use"]
+    assert assemble_anthropic(encode(anthropic, events, model="m")) == (text, tools)
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers)
+def test_openai_and_anthropic_upstreams_to_a_gemini_client(answer):
+    for protocol, (whole, blob) in (
+        (openai, openai_answer(answer)),
+        (anthropic, anthropic_answer(answer)),
+    ):
+        rendered = gemini.render_response(protocol.parse_response(whole), "m")
+        streamed = encode(gemini, decode(protocol, sse_of(blob)), model="m")
+
+        assert assemble_gemini(streamed) == rendered_gemini(rendered)
+        assert rendered_gemini(rendered) == (
+            "".join(answer["pieces"]),
+            [(name, args) for name, args, _ in answer["calls"]],
+        )

@@ -1,0 +1,67 @@
+"""Gemini generateContent (../shared/protocols/gemini.md) to and from the canonical form.
+
+Policies (conversion.md): request fields are read in camelCase or snake_case and written in
+camelCase. Requests: `systemInstruction` becomes the system prompt; consecutive contents of one
+role are merged; a `functionCall` without an id gets `call_<content>_<part>` and each
+`functionResponse` is paired with the first unanswered call of the turn before it with its id,
+else its name; `{"output": x}` / `{"error": x}` responses become a tool result's text (an error
+for the latter); thought parts become thinking; inline images and image URLs become images,
+inline text files become text, and any other media (audio, video, PDF, uploaded files)
+is refused with a 400, as is `cachedContent` (state only Gemini has) and a candidateCount
+above 1. Gemini `parameters` schemas become JSON Schema (schema.py); `parametersJsonSchema` is
+taken as is. Tool modes: AUTO and VALIDATED are auto, ANY is any (the tool, when one name is
+allowed; several names narrow the tool list), NONE is none. `thinkingBudget` is a budget (-1,
+dynamic, is a medium effort; 0 is off) and `thinkingLevel` an effort. Dropped: safetySettings,
+built-in tools (googleSearch, codeExecution, ...) and their parts, responseMimeType,
+responseSchema, responseJsonSchema, responseModalities, speechConfig, seed, penalties, logprobs,
+mediaResolution, labels.
+
+Rendering: tools go in one `functionDeclarations` tool with `parametersJsonSchema`; an effort
+becomes a thinkingBudget (low/medium/high ≈ 1024/8192/24576, "none"/"minimal" off where the
+model allows it) with includeThoughts; each user turn after calls answers every call in order
+(`{"output"}`, `{"error"}`, an error for a call the client left unanswered; results without a
+call are dropped); thinking from any provider is dropped; ids are not sent (Gemini pairs by
+position and name). Thought signatures (calls.py): a call from Gemini keeps its
+`thoughtSignature` on `ToolUse.signature` and inside its id, so OpenAI and Anthropic clients
+bring it back; the first call of a model turn with no known signature gets Google's
+`skip_thought_signature_validator`. Answers: a functionCall part means tool use, safety
+reasons and a blocked prompt mean a content filter; usage counts thoughts as output.
+"""
+
+from __future__ import annotations
+
+from proxy.protocols.gemini.calls import SKIP_SIGNATURE, call_id, signature_in
+from proxy.protocols.gemini.contents import NO_RESULT
+from proxy.protocols.gemini.errors import render_error, stream_error
+from proxy.protocols.gemini.messages import (
+    BUDGETS,
+    estimate_input_tokens,
+    parse_request,
+    render_request,
+)
+from proxy.protocols.gemini.response import (
+    parse_response,
+    parse_usage,
+    render_response,
+    render_usage,
+)
+from proxy.protocols.gemini.stream import decode_stream, encode_stream
+
+__all__ = [
+    "BUDGETS",
+    "NO_RESULT",
+    "SKIP_SIGNATURE",
+    "call_id",
+    "decode_stream",
+    "encode_stream",
+    "estimate_input_tokens",
+    "parse_request",
+    "parse_response",
+    "parse_usage",
+    "render_error",
+    "render_request",
+    "render_response",
+    "render_usage",
+    "signature_in",
+    "stream_error",
+]
