@@ -32,6 +32,9 @@ class PriceInline(admin.TabularInline):
         "output_per_mtok_micros",
         "cached_input_per_mtok_micros",
         "cache_write_per_mtok_micros",
+        "per_image_micros",
+        "per_audio_minute_micros",
+        "per_mchar_micros",
         "created_by",
     ]
     readonly_fields = ["created_by"]

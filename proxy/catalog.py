@@ -45,7 +45,8 @@ class RoutePlan:
 
 @dataclass(frozen=True, slots=True)
 class PriceSnapshot:
-    """Micro-USD per 1M tokens. Copied into every usage record, so history never changes."""
+    """Micro-USD per 1M tokens (and per media unit). Copied into every usage record, so history
+    never changes."""
 
     id: int
     input_per_mtok_micros: int
@@ -53,6 +54,10 @@ class PriceSnapshot:
     cached_input_per_mtok_micros: int
     effective_from: datetime
     cache_write_per_mtok_micros: int = 0
+    # Media models: micro-USD per image, per audio minute, per 1M input characters (None: none)
+    per_image_micros: int | None = None
+    per_audio_minute_micros: int | None = None
+    per_mchar_micros: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +125,9 @@ def build_snapshot(version: int) -> Snapshot:
                     if price.cache_write_per_mtok_micros is None
                     else price.cache_write_per_mtok_micros
                 ),
+                per_image_micros=price.per_image_micros,
+                per_audio_minute_micros=price.per_audio_minute_micros,
+                per_mchar_micros=price.per_mchar_micros,
             )
             for price in sorted(model.prices.all(), key=lambda p: p.effective_from, reverse=True)
         )

@@ -124,30 +124,41 @@ def load(data: dict, environ: dict | None = None) -> LoadSummary:
     return summary
 
 
+# Media prices in the file (USD per unit) -> Price fields (micro-USD per unit).
+MEDIA_PRICES = {
+    "image": "per_image_micros",
+    "audio_minute": "per_audio_minute_micros",
+    "mchar": "per_mchar_micros",
+}
+
+
+def _optional_micros(prices: dict, key: str, where: str) -> int | None:
+    value = prices.get(key)
+    return None if value is None else per_mtok_micros(value, f"{where}.{key}")
+
+
 def _upsert_price(model: Model, prices: dict, where: str) -> int:
     if not isinstance(prices, dict):
         raise CatalogError(f"{where}: must be a mapping with input and output")
+    media = {field: _optional_micros(prices, key, where) for key, field in MEDIA_PRICES.items()}
+    if any(value is not None for value in media.values()):
+        # A media model may be priced by its unit alone: tokens then cost nothing.
+        prices = {"input": 0, "output": 0, **prices}
     input_micros = per_mtok_micros(_require(prices, "input", where), f"{where}.input")
     output_micros = per_mtok_micros(_require(prices, "output", where), f"{where}.output")
-    cached = prices.get("cached_input")
-    cached_micros = None if cached is None else per_mtok_micros(cached, f"{where}.cached_input")
-    write = prices.get("cache_write")
-    write_micros = None if write is None else per_mtok_micros(write, f"{where}.cache_write")
+    cached_micros = _optional_micros(prices, "cached_input", where)
+    write_micros = _optional_micros(prices, "cache_write", where)
+    numbers = {
+        "input_per_mtok_micros": input_micros,
+        "output_per_mtok_micros": output_micros,
+        "cached_input_per_mtok_micros": cached_micros,
+        "cache_write_per_mtok_micros": write_micros,
+        **media,
+    }
     current = model.current_price()
-    if current and (
-        current.input_per_mtok_micros,
-        current.output_per_mtok_micros,
-        current.cached_input_per_mtok_micros,
-        current.cache_write_per_mtok_micros,
-    ) == (input_micros, output_micros, cached_micros, write_micros):
+    if current and all(getattr(current, name) == value for name, value in numbers.items()):
         return 0
-    Price.objects.create(
-        model=model,
-        input_per_mtok_micros=input_micros,
-        output_per_mtok_micros=output_micros,
-        cached_input_per_mtok_micros=cached_micros,
-        cache_write_per_mtok_micros=write_micros,
-    )
+    Price.objects.create(model=model, **numbers)
     return 1
 
 

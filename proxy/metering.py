@@ -13,12 +13,21 @@ from proxy.canonical import Usage
 from proxy.catalog import PriceSnapshot
 
 TOKENS_PER_MILLION = 1_000_000
+CHARS_PER_MILLION = 1_000_000
+MS_PER_MINUTE = 60_000
 # A rough average for English text and JSON; only used when the provider reports nothing.
 BYTES_PER_TOKEN = 4
 INPUT_FIELDS = {"input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"}
 
 
-__all__ = ["Usage", "anthropic_usage", "cost_micros", "estimate_tokens", "openai_usage"]
+__all__ = [
+    "Usage",
+    "anthropic_usage",
+    "cost_micros",
+    "estimate_tokens",
+    "openai_usage",
+    "units_cost_micros",
+]
 
 
 def cost_micros(usage: Usage, price: PriceSnapshot | None) -> int:
@@ -38,6 +47,22 @@ def cost_micros(usage: Usage, price: PriceSnapshot | None) -> int:
         + usage.output * price.output_per_mtok_micros
     )
     return -(-numerator // TOKENS_PER_MILLION)
+
+
+def units_cost_micros(units: int, unit_kind: str, price: PriceSnapshot | None) -> int:
+    """The cost of a media call's `units` at `price`, rounded up to a whole micro-USD; 0 without
+    a price or a unit price. Kinds: "image" (per image), "audio_ms" (milliseconds of audio at
+    the per-minute price), "char" (input characters at the per-1M-characters price)."""
+    if price is None or units <= 0:
+        return 0
+    unit_price, per = {
+        "image": (price.per_image_micros, 1),
+        "audio_ms": (price.per_audio_minute_micros, MS_PER_MINUTE),
+        "char": (price.per_mchar_micros, CHARS_PER_MILLION),
+    }.get(unit_kind, (None, 1))
+    if not unit_price:
+        return 0
+    return -(-(units * unit_price) // per)
 
 
 def estimate_tokens(size_bytes: int) -> int:

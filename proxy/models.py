@@ -118,7 +118,8 @@ class Route(models.Model):
 
 
 class Price(models.Model):
-    """Prices of a model in integer micro-USD per 1M tokens, from a moment on (history kept)."""
+    """Prices of a model in integer micro-USD per 1M tokens (and per image, audio minute or 1M
+    characters for media models), from a moment on (history kept)."""
 
     model = models.ForeignKey(Model, on_delete=models.CASCADE, related_name="prices")
     input_per_mtok_micros = models.BigIntegerField(validators=[MinValueValidator(0)])
@@ -134,6 +135,25 @@ class Price(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
         help_text="Cache writes (Anthropic's cache creation). Empty: the input price.",
+    )
+    # Media endpoints are priced per unit; empty: that unit costs nothing (token prices apply).
+    per_image_micros = models.BigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Micro-USD per generated image (/v1/images/generations).",
+    )
+    per_audio_minute_micros = models.BigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Micro-USD per minute of transcribed audio, charged by the millisecond.",
+    )
+    per_mchar_micros = models.BigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Micro-USD per 1M input characters of speech (/v1/audio/speech).",
     )
     effective_from = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(

@@ -39,6 +39,12 @@ class UsageRecord(models.Model):
     reasoning_tokens = models.BigIntegerField(default=0)
     usage_estimated = models.BooleanField(default=False)
     cost_micros = models.BigIntegerField(default=0)
+    # Media endpoints: what the unit price applied to (images, audio milliseconds, characters).
+    # db_default: the raw INSERT of usage.recording may leave them out (token-priced calls).
+    units = models.BigIntegerField(default=0, db_default=0)
+    unit_kind = models.CharField(
+        max_length=20, blank=True, default="", db_default="", help_text="image, audio_ms or char."
+    )
     # The unit prices used (micro-USD per 1M tokens): later price edits never change history.
     price_input_per_mtok_micros = models.BigIntegerField(null=True, blank=True)
     price_output_per_mtok_micros = models.BigIntegerField(null=True, blank=True)
