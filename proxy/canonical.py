@@ -102,6 +102,17 @@ class ToolChoice:
 
 
 @dataclass(slots=True)
+class ResponseFormat:
+    """Structured output: `kind` "json_object" (any JSON object) or "json_schema" (`schema`)."""
+
+    kind: str
+    name: str = "response"
+    schema: dict | None = None
+    strict: bool | None = None
+    description: str = ""
+
+
+@dataclass(slots=True)
 class ChatRequest:
     model: str
     messages: list[Message]
@@ -119,6 +130,7 @@ class ChatRequest:
     reasoning_effort: str | None = None
     user: str | None = None
     include_usage: bool = False  # an OpenAI client asked for the usage chunk of a stream
+    response_format: ResponseFormat | None = None  # None: plain text
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from proxy import catalog, conversations, errors
+from proxy import catalog, conversations, errors, responses_endpoints
 from proxy.allowance import admit_call, finish_call
 from proxy.auth import authenticate
 from proxy.errors import ApiError
@@ -283,6 +283,10 @@ EXACT = {
 PREFIXED = (
     ("/v1/models/", {"GET": get_model}),
     ("/v1/requests/", {"GET": get_request}),
+    (
+        "/v1/responses/",
+        {"GET": responses_endpoints.get_response, "DELETE": responses_endpoints.delete_response},
+    ),
 )
 
 

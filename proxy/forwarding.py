@@ -66,6 +66,8 @@ class Call:
     ticket: object = None  # proxy.admission.Ticket once admitted
     cap_defaulted: bool = False  # max_tokens was set by Tollgate, not by the client
     extra_headers: list = field(default_factory=list)  # x-ratelimit-* for the response
+    # a relayed Responses stream's response_id, model and next sequence_number (for its end)
+    relayed_response: dict = field(default_factory=dict)
 
     def elapsed_ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)

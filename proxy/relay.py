@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import httpx
 import orjson
 from django.conf import settings
 
-from proxy import errors
+from proxy import conversations, errors
 from proxy.canonical import StreamError
 from proxy.errors import ApiError
 from proxy.http import base_headers
@@ -87,7 +88,9 @@ async def await_first_byte(call, send, pending):
 async def end_with_error(call, send, error: ApiError) -> None:
     """A stream already started fails: the client protocol's error event, then the end."""
     event = StreamError(error.status, anthropic_error_type(error), error.message)
-    piece = get_protocol(call.client_protocol).stream_error(event)
+    # a relayed Responses stream ends under its own response id and sequence numbers
+    position = call.relayed_response if call.client_protocol == "responses" else {}
+    piece = get_protocol(call.client_protocol).stream_error(event, **position)
     await send({"type": "http.response.body", "body": piece, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
 
@@ -122,12 +125,15 @@ async def relay_json(call, response: UpstreamResponse, send) -> None:
     except httpx.HTTPError as exc:
         raise errors.upstream_error(f"the response was cut ({type(exc).__name__})") from None
     call.output_bytes = len(data)
+    parsed = None
     try:
         parsed = orjson.loads(data)
         usage_of = USAGE_OF[call.client_protocol]
         call.usage = usage_of(parsed.get("usage")) if isinstance(parsed, dict) else None
     except orjson.JSONDecodeError:
         call.usage = None
+    if call.client_protocol == "responses" and isinstance(parsed, dict):
+        await remember_response(call, parsed.get("id"))
     call.status = response.status
     headers = response_headers(
         call, response.headers.get("content-type", "application/json").encode("latin-1")
@@ -153,6 +159,8 @@ async def relay_stream(call, response: UpstreamResponse, send) -> None:
             call.output_bytes += len(blob)
             if b"[DONE]" in blob:
                 call.saw_done = True
+            if call.client_protocol == "responses" and follow_responses_stream(call, blob):
+                await remember_response(call, call.relayed_response["response_id"])
             if b'"usage"' in blob:
                 blob = meter(call, blob, strip_usage)
                 if not blob:
@@ -210,6 +218,41 @@ def meter_anthropic_events(call, blob: bytes, strip_usage: bool) -> bytes:
         elif payload.get("type") == "message_delta":
             call.usage = anthropic_usage(payload.get("usage"), call.usage) or call.usage
     return blob
+
+
+SEQUENCE_NUMBER = re.compile(rb'"sequence_number":\s*(\d+)')
+
+
+def follow_responses_stream(call, blob: bytes) -> bool:
+    """Note the response id, model and next sequence_number of a relayed Responses stream in
+    `call.relayed_response`, so that a cut ends it as itself. True when the id is new."""
+    position = call.relayed_response
+    numbers = SEQUENCE_NUMBER.findall(blob)
+    if numbers:
+        position["sequence_number"] = int(numbers[-1]) + 1
+    if "response_id" in position or b'"response.created"' not in blob:
+        return False
+    for event in iter_events(blob):
+        if b'"response.created"' not in event.raw:
+            continue
+        try:
+            response = orjson.loads(event.data).get("response")
+        except (orjson.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(response, dict) and isinstance(response.get("id"), str):
+            position["response_id"] = response["id"]
+            position["model"] = str(response.get("model") or "")
+            return True
+    return False
+
+
+async def remember_response(call, response_id) -> None:
+    """Note which route created a relayed response (GET and DELETE /v1/responses/{id} go
+    there)."""
+    if isinstance(response_id, str) and response_id and call.route is not None:
+        await conversations.remember_route(
+            call.context.account_id, call.body, response_id, call.route.id
+        )
 
 
 def meter_responses_events(call, blob: bytes, strip_usage: bool) -> bytes:

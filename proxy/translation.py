@@ -47,6 +47,12 @@ def translated_body(call, route, protocol: str) -> bytes:
     return orjson.dumps(body)
 
 
+def client_options(call) -> dict:
+    """What the client protocol's renderer needs besides the answer: a Responses answer
+    echoes its request's settings and returns calls of custom tools as custom_tool_call."""
+    return {"request": call.body} if call.client_protocol == "responses" else {}
+
+
 async def translate_json(call, response: UpstreamResponse, send, source: str) -> None:
     try:
         data = await response.read()
@@ -61,7 +67,9 @@ async def translate_json(call, response: UpstreamResponse, send, source: str) ->
     except (orjson.JSONDecodeError, AttributeError, TypeError):
         raise errors.upstream_error("the provider's answer was not valid JSON") from None
     call.usage = answer.usage
-    rendered = get_protocol(call.client_protocol).render_response(answer, call.model_id)
+    rendered = get_protocol(call.client_protocol).render_response(
+        answer, call.model_id, **client_options(call)
+    )
     if call.client_protocol == "responses":
         await conversations.keep(call.context.account_id, call.body, rendered)
     body = orjson.dumps(rendered)
@@ -79,7 +87,10 @@ async def translate_stream(call, response: UpstreamResponse, send, source: str) 
     target = get_protocol(call.client_protocol)
     events = get_protocol(source).decode_stream(upstream_events(call, response, send))
     pieces = target.encode_stream(
-        metered(call, events), model=call.model_id, include_usage=call.client_wants_usage
+        metered(call, events),
+        model=call.model_id,
+        include_usage=call.client_wants_usage,
+        **client_options(call),
     )
     piece = b""
     try:

@@ -100,3 +100,28 @@ class HttpProvider(Provider):
             chunks=response.aiter_bytes(),
             close=response.aclose,
         )
+
+    async def request(self, method: str, path: str, query: str = "") -> tuple[int, bytes]:
+        """`method` (GET or DELETE, no body) on `path` below the base URL, for objects the
+        provider keeps (a stored response): the status and the whole body.
+
+        Connection errors and timeouts raise UpstreamUnavailable, as in `send`."""
+        config = self.config
+        url = (config.base_url or self.default_base_url).rstrip("/") + path
+        if query:
+            url += "?" + query
+        headers = self.headers()
+        headers.pop("content-type", None)
+        timeout = httpx.Timeout(
+            connect=config.connect_timeout_s,
+            read=config.first_byte_timeout_s + config.read_timeout_s,
+            write=config.read_timeout_s,
+            pool=config.connect_timeout_s,
+        )
+        try:
+            response = await client().request(method, url, headers=headers, timeout=timeout)
+        except httpx.TimeoutException as exc:
+            raise UpstreamUnavailable(f"timed out: {type(exc).__name__}", timeout=True) from None
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"connection failed: {type(exc).__name__}") from None
+        return response.status_code, response.content

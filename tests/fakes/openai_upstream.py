@@ -6,7 +6,8 @@ stream events), `cut_after` (drop the connection after that many stream events),
 (answer with tool calls instead of text), `usage` (None: report no usage).
 
 `/v1/responses` answers in the Responses API's shape (a response object, or its event stream
-ending in `response.completed`), from the same switches.
+ending in `response.completed`), from the same switches. Responses created without
+`store: false` are kept in `stored` for GET and DELETE /v1/responses/{id}.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class FakeOpenAI:
     received: list[Received] = field(default_factory=list)
     disconnected: int = 0
     streams_finished: int = 0
+    stored: dict[str, dict] = field(default_factory=dict)  # response id -> response object
+    response_id: str = "resp_fake"
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -90,14 +93,18 @@ class FakeOpenAI:
             )
             await _send(send, self.status, error, extra=[(b"retry-after", b"1")])
             return
+        if scope["method"] in ("GET", "DELETE"):
+            await self.stored_response(scope, send)
+            return
         request = orjson.loads(body)
+        self.response_id = f"resp_fake{len(self.received)}"
         self.before_answer(request)
         if scope["path"].endswith("/embeddings"):
             await _send(send, 200, orjson.dumps(self.embeddings(request)))
         elif scope["path"].endswith("/responses") and request.get("stream"):
             await self.stream(self.response_events(request), receive, send)
         elif scope["path"].endswith("/responses"):
-            await _send(send, 200, orjson.dumps(self.response(request, "completed")))
+            await _send(send, 200, orjson.dumps(self.keep(request, "completed")))
         elif request.get("stream"):
             await self.stream(self.stream_events(request), receive, send)
         else:
@@ -107,6 +114,28 @@ class FakeOpenAI:
                 orjson.dumps(self.completion(request)),
                 extra=[(b"x-request-id", b"upstream-req-1")],
             )
+
+    async def stored_response(self, scope, send) -> None:
+        """GET or DELETE /v1/responses/{id}: a response kept in `stored`, else a 404."""
+        response_id = scope["path"].rsplit("/", 1)[-1]
+        found = self.stored.get(response_id)
+        if found is None:
+            message = f"Response with id '{response_id}' not found."
+            error = {"message": message, "type": "invalid_request_error", "param": None}
+            await _send(send, 404, orjson.dumps({"error": dict(error, code=None)}))
+        elif scope["method"] == "DELETE":
+            del self.stored[response_id]
+            deleted = {"id": response_id, "object": "response", "deleted": True}
+            await _send(send, 200, orjson.dumps(deleted))
+        else:
+            await _send(send, 200, orjson.dumps(found))
+
+    def keep(self, request: dict, status: str) -> dict:
+        """`response()`, kept in `stored` unless the request says `store: false`."""
+        response = self.response(request, status)
+        if request.get("store") is not False:
+            self.stored[response["id"]] = response
+        return response
 
     def before_answer(self, request: dict) -> None:
         """Hook for scripted fakes: set up the answer from the request (tool calls, reply)."""
@@ -209,7 +238,7 @@ class FakeOpenAI:
                 "total_tokens": self.usage["total_tokens"],
             }
         return {
-            "id": "resp_fake",
+            "id": self.response_id,
             "object": "response",
             "created_at": int(time.time()),
             "status": status,
@@ -225,7 +254,7 @@ class FakeOpenAI:
 
     def response_events(self, request: dict) -> list[bytes]:
         """The Responses event stream of `response()`, with a `sequence_number` on each."""
-        final = self.response(request, "completed")
+        final = self.keep(request, "completed")
         events = [
             ("response.created", {"response": self.response(request, "in_progress")}),
             ("response.in_progress", {"response": self.response(request, "in_progress")}),

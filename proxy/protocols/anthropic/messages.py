@@ -13,6 +13,7 @@ from proxy.canonical import (
     FinishReason,
     Image,
     Message,
+    ResponseFormat,
     Text,
     Thinking,
     Tool,
@@ -61,6 +62,8 @@ ERROR_TYPES = {
 BUDGETS = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 24576, "xhigh": 24576}
 BUDGETS["max"] = 32768
 NO_RESULT = "(no result: the call was cancelled)"
+# Claude has no JSON mode: a `json_object` format becomes this instruction (conversion.md §6).
+JSON_OBJECT_INSTRUCTION = "Reply with one JSON object only: no other text, no code fences."
 _ID_FORBIDDEN = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -155,6 +158,13 @@ def parse_request(body: dict) -> ChatRequest:
     metadata = body.get("metadata")
     if isinstance(metadata, dict) and isinstance(metadata.get("user_id"), str):
         request.user = metadata["user_id"][:256]
+    config = body.get("output_config")
+    output = config.get("format") if isinstance(config, dict) else None
+    if isinstance(output, dict) and output.get("type") == "json_schema":
+        schema = output.get("schema")
+        request.response_format = ResponseFormat(
+            "json_schema", schema=schema if isinstance(schema, dict) else None
+        )
     return request
 
 
@@ -228,8 +238,15 @@ def render_request(request: ChatRequest, model: str, default_max_tokens: int = 4
     """A Messages request for `model`; `max_tokens` (required here) defaults to the model's."""
     max_tokens = request.max_tokens or default_max_tokens
     body: dict = {"model": model, "messages": _render_messages(request.messages)}
-    if request.system:
-        body["system"] = [{"type": "text", "text": s} for s in request.system if s.strip()]
+    system = list(request.system)
+    output = request.response_format
+    if output is not None and output.schema is not None:
+        # Structured outputs (GA on Claude 4.5 and later; older models answer 400).
+        body["output_config"] = {"format": {"type": "json_schema", "schema": output.schema}}
+    elif output is not None:
+        system.append(JSON_OBJECT_INSTRUCTION)
+    if system:
+        body["system"] = [{"type": "text", "text": s} for s in system if s.strip()]
     budget = request.thinking_budget
     if request.reasoning_effort:
         budget = BUDGETS.get(request.reasoning_effort)

@@ -13,6 +13,7 @@ from proxy.canonical import (
     FinishReason,
     Image,
     Message,
+    ResponseFormat,
     Text,
     Thinking,
     Tool,
@@ -122,6 +123,37 @@ def _parse_tool_choice(choice, parallel) -> ToolChoice | None:
     return result
 
 
+def parse_response_format(value) -> ResponseFormat | None:
+    """`response_format` in the canonical form: None for text or anything unknown."""
+    if not isinstance(value, dict):
+        return None
+    if value.get("type") == "json_object":
+        return ResponseFormat("json_object")
+    spec = value.get("json_schema")
+    if value.get("type") != "json_schema" or not isinstance(spec, dict):
+        return None
+    schema = spec.get("schema")
+    return ResponseFormat(
+        "json_schema",
+        name=str(spec.get("name") or "response"),
+        schema=schema if isinstance(schema, dict) else None,
+        strict=spec.get("strict") if isinstance(spec.get("strict"), bool) else None,
+        description=str(spec.get("description") or ""),
+    )
+
+
+def render_response_format(value: ResponseFormat) -> dict:
+    """The canonical response format as chat's `response_format`."""
+    if value.kind != "json_schema":
+        return {"type": "json_object"}
+    spec: dict = {"name": value.name, "schema": value.schema or {"type": "object"}}
+    if value.strict is not None:
+        spec["strict"] = value.strict
+    if value.description:
+        spec["description"] = value.description
+    return {"type": "json_schema", "json_schema": spec}
+
+
 def parse_request(body: dict) -> ChatRequest:
     """A chat completions request body in the canonical form (unknown fields are dropped)."""
     request = ChatRequest(model=str(body.get("model") or ""), messages=[])
@@ -153,6 +185,7 @@ def parse_request(body: dict) -> ChatRequest:
     request.reasoning_effort = effort if isinstance(effort, str) else None
     user = body.get("user") or body.get("safety_identifier")
     request.user = user if isinstance(user, str) else None
+    request.response_format = parse_response_format(body.get("response_format"))
     return request
 
 
@@ -257,6 +290,8 @@ def render_request(request: ChatRequest, model: str, default_max_tokens: int = 0
         body["reasoning_effort"] = request.reasoning_effort
     elif request.thinking_budget:
         body["reasoning_effort"] = effort_for_budget(request.thinking_budget)
+    if request.response_format is not None:
+        body["response_format"] = render_response_format(request.response_format)
     if request.stream:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}

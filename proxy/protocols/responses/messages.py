@@ -13,6 +13,7 @@ from proxy.canonical import (
     ChatResponse,
     FinishReason,
     Message,
+    ResponseFormat,
     Text,
     Thinking,
     Tool,
@@ -33,6 +34,21 @@ INCOMPLETE_REASON = {
     FinishReason.LENGTH: "max_output_tokens",
     FinishReason.CONTENT_FILTER: "content_filter",
 }
+# Request settings a response object repeats (openai-responses.md §4: clients read some back).
+ECHOED = (
+    "instructions",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "temperature",
+    "top_p",
+    "max_output_tokens",
+    "reasoning",
+    "text",
+    "store",
+    "metadata",
+    "user",
+)
 CUSTOM_TOOL_SCHEMA = {
     "type": "object",
     "properties": {"input": {"type": "string"}},
@@ -165,13 +181,42 @@ def _parse_tool_choice(choice, parallel) -> ToolChoice | None:
     return result
 
 
+def _parse_text_format(text) -> ResponseFormat | None:
+    """`text.format` (flat, unlike chat's `response_format`); `text.verbosity` is dropped:
+    only OpenAI's own models know it, and their routes get the Responses body unchanged."""
+    output = text.get("format") if isinstance(text, dict) else None
+    if output is None:
+        return None
+    kind = output.get("type") if isinstance(output, dict) else None
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return ResponseFormat("json_object")
+    if kind != "json_schema":
+        raise errors.bad_request(
+            "'text.format.type' must be 'text', 'json_object' or 'json_schema'.",
+            "text.format.type",
+        )
+    if not isinstance(output.get("schema"), dict):
+        raise errors.bad_request(
+            "'text.format.schema' must be a JSON Schema object.", "text.format.schema"
+        )
+    return ResponseFormat(
+        "json_schema",
+        name=str(output.get("name") or "response"),
+        schema=output["schema"],
+        strict=output.get("strict") if isinstance(output.get("strict"), bool) else None,
+        description=str(output.get("description") or ""),
+    )
+
+
 def parse_request(body: dict) -> ChatRequest:
     """A Responses request in the canonical form, for a route that speaks another protocol.
 
     Raises a 400 ApiError for what needs the provider's stored state (`previous_response_id`,
-    `conversation`, `item_reference`). Dropped: reasoning items, hosted and namespace tools,
-    `text` (format and verbosity), `include`, `store`, `prompt_cache_key`, `metadata`,
-    `client_metadata`, `truncation`, `service_tier`.
+    `conversation`, `item_reference`) and for a malformed `text.format`. Dropped: reasoning
+    items, hosted and namespace tools, `text.verbosity`, `include`, `store`,
+    `prompt_cache_key`, `metadata`, `client_metadata`, `truncation`, `service_tier`.
     """
     _refuse_state(body)
     request = ChatRequest(model=str(body.get("model") or ""), messages=[])
@@ -201,7 +246,35 @@ def parse_request(body: dict) -> ChatRequest:
     request.reasoning_effort = effort if isinstance(effort, str) and effort != "none" else None
     user = body.get("user") or body.get("safety_identifier")
     request.user = user if isinstance(user, str) else None
+    request.response_format = _parse_text_format(body.get("text"))
     return request
+
+
+def custom_tool_names(request: dict | None) -> frozenset[str]:
+    """The names of the request's `custom` tools: their calls go back as custom_tool_call."""
+    tools = request.get("tools") if isinstance(request, dict) else None
+    return frozenset(
+        tool["name"]
+        for tool in (tools if isinstance(tools, list) else [])
+        if isinstance(tool, dict)
+        and tool.get("type") == "custom"
+        and isinstance(tool.get("name"), str)
+    )
+
+
+def echoed_settings(request: dict | None) -> dict:
+    """The request's settings that its response object repeats."""
+    if not isinstance(request, dict):
+        return {}
+    return {name: request[name] for name in ECHOED if name in request}
+
+
+def custom_input(arguments: dict) -> str:
+    """The `input` string of a custom tool called through its function wrapper."""
+    value = arguments.get("input")
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(arguments).decode() if arguments else ""
 
 
 def render_usage(usage: Usage) -> dict:
@@ -237,15 +310,32 @@ def call_item(item_id: str, call_id: str, name: str, arguments: str, status="com
     }
 
 
+def custom_call_item(item_id: str, call_id: str, name: str, text: str, status="completed") -> dict:
+    return {
+        "type": "custom_tool_call",
+        "id": item_id,
+        "call_id": call_id,
+        "name": name,
+        "input": text,
+        "status": status,
+    }
+
+
 def reasoning_item(item_id: str, text: str) -> dict:
     summary = [{"type": "summary_text", "text": text}] if text else []
     return {"type": "reasoning", "id": item_id, "summary": summary}
 
 
 def response_object(
-    ident: str, model: str, output: list, usage: Usage | None, finish: FinishReason | None
+    ident: str,
+    model: str,
+    output: list,
+    usage: Usage | None,
+    finish: FinishReason | None,
+    settings: dict | None = None,
 ) -> dict:
-    """A `response` object; `finish` None means still in progress."""
+    """A `response` object; `finish` None means still in progress. `settings` are the
+    request's own (echoed_settings), which replace the defaults."""
     status, incomplete = "in_progress", None
     if finish is not None:
         reason = INCOMPLETE_REASON.get(finish)
@@ -271,11 +361,13 @@ def response_object(
         "metadata": {},
         "text": {"format": {"type": "text"}},
         "usage": render_usage(usage) if usage is not None else None,
+        **(settings or {}),
     }
 
 
-def render_response(response: ChatResponse, model: str) -> dict:
-    """A `response` object naming `model` (the model the client asked for)."""
+def render_response(response: ChatResponse, model: str, *, request: dict | None = None) -> dict:
+    """A `response` object naming `model` (the model the client asked for); `request`, the
+    client's Responses body, supplies the echoed settings and which tools are custom."""
     output: list[dict] = []
     text = "".join(p.text for p in response.parts if isinstance(p, Text))
     reasoning = "".join(p.text for p in response.parts if isinstance(p, Thinking))
@@ -283,11 +375,22 @@ def render_response(response: ChatResponse, model: str) -> dict:
         output.append(reasoning_item(new_id("rs"), reasoning))
     if text:
         output.append(message_item(new_id("msg"), text))
+    custom = custom_tool_names(request)
     for part in response.parts:
-        if isinstance(part, ToolUse):
+        if isinstance(part, ToolUse) and part.name in custom:
+            text = custom_input(part.input)
+            output.append(custom_call_item(new_id("ctc"), part.id, part.name, text))
+        elif isinstance(part, ToolUse):
             arguments = orjson.dumps(part.input).decode()
             output.append(call_item(new_id("fc"), part.id, part.name, arguments))
-    return response_object(new_id("resp"), model, output, response.usage, response.finish)
+    return response_object(
+        new_id("resp"),
+        model,
+        output,
+        response.usage,
+        response.finish,
+        echoed_settings(request),
+    )
 
 
 def render_error(error: ApiError, request_id: str) -> tuple[int, bytes, tuple]:
