@@ -11,6 +11,7 @@ from proxy.canonical import (
     FinishReason,
     Image,
     Message,
+    ResponseFormat,
     StreamError,
     StreamStart,
     StreamStop,
@@ -1335,3 +1336,150 @@ def test_input_tokens_are_estimated_for_both_count_tokens_shapes():
         {"contents": [{"role": "user", "parts": [{"text": "hi"}, image]}]}
     )
     assert 258 <= with_image < 300  # an image is priced per image, not per base64 byte
+
+
+# Structured output -------------------------------------------------------------------------
+
+
+def test_json_output_settings_become_a_response_format_both_ways():
+    base = {"contents": [{"role": "user", "parts": [{"text": "x"}]}]}
+    schema = {"type": "OBJECT", "properties": {"n": {"type": "INTEGER"}}}
+
+    plain = gemini.parse_request(
+        dict(base, generationConfig={"responseMimeType": "application/json"})
+    )
+    converted = gemini.parse_request(
+        dict(
+            base,
+            generation_config={"response_mime_type": "application/json", "response_schema": schema},
+        )
+    )
+    enum = gemini.parse_request(dict(base, generationConfig={"responseMimeType": "text/x.enum"}))
+
+    assert plain.response_format == ResponseFormat("json_object")
+    json_schema = {"type": "object", "properties": {"n": {"type": "integer"}}}
+    assert converted.response_format == ResponseFormat("json_schema", schema=json_schema)
+    assert enum.response_format is None
+    assert gemini.render_request(converted, "m")["generationConfig"] == {
+        "responseMimeType": "application/json",
+        "responseJsonSchema": json_schema,
+    }
+    assert gemini.render_request(plain, "m")["generationConfig"] == {
+        "responseMimeType": "application/json"
+    }
+
+
+def test_an_openai_json_schema_request_reaches_gemini_as_a_response_json_schema():
+    chat = {
+        "model": "gpt",
+        "messages": [{"role": "user", "content": "A number"}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "n", "schema": {"type": "object"}, "strict": True},
+        },
+    }
+
+    config = gemini.render_request(openai.parse_request(chat), "m")["generationConfig"]
+
+    assert config == {
+        "responseMimeType": "application/json",
+        "responseJsonSchema": {"type": "object"},
+    }
+
+
+# Shapes of the google-genai SDK ------------------------------------------------------------
+
+
+def test_contents_and_config_as_the_sdk_writes_them_are_parsed():
+    from google.genai import types
+
+    contents = [
+        types.Content(role="user", parts=[types.Part(text="Weather in Paris?")]),
+        types.Content(
+            role="model",
+            parts=[
+                types.Part(text="Thinking...", thought=True),
+                types.Part(
+                    function_call=types.FunctionCall(name="weather", args={"city": "Paris"}),
+                    thought_signature=b"\xbe\xef\xff\x00sig",
+                ),
+            ],
+        ),
+        types.Content(
+            role="user",
+            parts=[types.Part.from_function_response(name="weather", response={"output": "18C"})],
+        ),
+    ]
+    config = types.GenerateContentConfig(
+        max_output_tokens=256,
+        thinking_config=types.ThinkingConfig(thinking_budget=512, include_thoughts=True),
+        tools=[
+            types.Tool(
+                function_declarations=[
+                    types.FunctionDeclaration(
+                        name="weather",
+                        parameters=types.Schema(
+                            type="OBJECT",
+                            properties={"city": types.Schema(type="STRING", nullable=True)},
+                        ),
+                    )
+                ]
+            )
+        ],
+    )
+    body = {
+        "contents": [c.model_dump(mode="json", by_alias=True, exclude_none=True) for c in contents],
+        "systemInstruction": {"parts": [{"text": "Be brief."}]},
+        "generationConfig": config.model_dump(
+            mode="json", by_alias=True, exclude_none=True, exclude={"tools"}
+        ),
+        "tools": [
+            t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in config.tools
+        ],
+    }
+
+    request = gemini.parse_request(body)
+
+    call = request.messages[1].parts[1]
+    assert call.signature == body["contents"][1]["parts"][1]["thoughtSignature"]
+    assert request.messages[2].parts == [ToolResult(call.id, [Text("18C")])]
+    assert request.tools[0].schema["properties"]["city"] == {"type": ["string", "null"]}
+    assert (request.max_tokens, request.thinking_budget) == (256, 512)
+    resent = gemini.render_request(request, "gemini-3-pro")["contents"][1]["parts"][0]
+    assert base64.urlsafe_b64decode(resent["thoughtSignature"]) == b"\xbe\xef\xff\x00sig"
+
+
+def test_answers_and_chunks_we_write_are_read_by_the_sdk():
+    from google.genai import types
+
+    response = ChatResponse(
+        id="msg_1",
+        model="claude",
+        parts=[Thinking("Hmm."), Text("Hi."), ToolUse("toolu_1", "f", {"a": 1})],
+        finish=FinishReason.TOOL_USE,
+        usage=Usage(input=10, output=8, reasoning=3),
+    )
+    parsed = types.GenerateContentResponse.model_validate(
+        gemini.render_response(response, "gemini-x")
+    )
+
+    assert parsed.function_calls[0].id == "toolu_1" and parsed.function_calls[0].args == {"a": 1}
+    assert parsed.candidates[0].finish_reason == types.FinishReason.STOP
+    assert parsed.usage_metadata.thoughts_token_count == 3
+    assert parsed.usage_metadata.candidates_token_count == 5
+
+    events = [StreamStart("x", "m"), TextDelta("Hi"), StreamStop(FinishReason.STOP)]
+    chunks = [
+        types.GenerateContentResponse.model_validate(p)
+        for p in payloads(encode(gemini, events, model="g"))
+    ]
+    assert "".join(c.text for c in chunks) == "Hi"
+
+
+def test_url_safe_base64_from_the_sdk_is_normalised_for_other_providers():
+    data = base64.urlsafe_b64encode(b"\xfb\xff\xfe image").decode().rstrip("=")
+    part = {"inlineData": {"mimeType": "image/png", "data": data}}
+
+    image = gemini.parse_request({"contents": [{"parts": [part]}]}).messages[0].parts[0]
+
+    assert base64.b64decode(image.data, validate=True) == b"\xfb\xff\xfe image"

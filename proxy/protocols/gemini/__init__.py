@@ -1,31 +1,34 @@
 """Gemini generateContent (../shared/protocols/gemini.md) to and from the canonical form.
 
-Policies (conversion.md): request fields are read in camelCase or snake_case and written in
-camelCase. Requests: `systemInstruction` becomes the system prompt; consecutive contents of one
-role are merged; a `functionCall` without an id gets `call_<content>_<part>` and each
-`functionResponse` is paired with the first unanswered call of the turn before it with its id,
-else its name; `{"output": x}` / `{"error": x}` responses become a tool result's text (an error
-for the latter); thought parts become thinking; inline images and image URLs become images,
-inline text files become text, and any other media (audio, video, PDF, uploaded files)
-is refused with a 400, as is `cachedContent` (state only Gemini has) and a candidateCount
-above 1. Gemini `parameters` schemas become JSON Schema (schema.py); `parametersJsonSchema` is
-taken as is. Tool modes: AUTO and VALIDATED are auto, ANY is any (the tool, when one name is
-allowed; several names narrow the tool list), NONE is none. `thinkingBudget` is a budget (-1,
-dynamic, is a medium effort; 0 is off) and `thinkingLevel` an effort. Dropped: safetySettings,
-built-in tools (googleSearch, codeExecution, ...) and their parts, responseMimeType,
-responseSchema, responseJsonSchema, responseModalities, speechConfig, seed, penalties, logprobs,
+Policies (conversion.md). Request fields are read in camelCase or snake_case and written in
+camelCase. `systemInstruction` is the system prompt; consecutive contents of one role merge;
+thought parts are thinking. A `functionCall` without an id gets `call_<content>_<part>`
+(stable across turns), and each `functionResponse` answers the first unanswered call of the
+model turn before it with its id, else its name; `{"output": x}` is a result, `{"error": x}`
+a failed one, any other object the result as JSON. Images (inline, or fileData by https URL)
+are images and inline text files text; other media (audio, video, PDF, uploaded files) answer
+400, as do `cachedContent` (state only Gemini has) and a candidateCount above 1. Gemini
+`parameters` schemas become JSON Schema (schema.py); `parametersJsonSchema` is taken as is.
+Tool modes: AUTO and VALIDATED are auto, ANY is any (the tool, when one name is allowed; several
+names narrow the tool list), NONE is none. `thinkingBudget` is a budget (-1, dynamic, is a
+medium effort; 0 is off), `thinkingLevel` an effort. JSON output (`responseMimeType`
+application/json with `responseJsonSchema`, or `responseSchema` converted) is a response
+format. Dropped: safetySettings, built-in tools (googleSearch, codeExecution, ...) and their
+parts, enum output, responseModalities, speechConfig, seed, penalties, logprobs,
 mediaResolution, labels.
 
 Rendering: tools go in one `functionDeclarations` tool with `parametersJsonSchema`; an effort
-becomes a thinkingBudget (low/medium/high ≈ 1024/8192/24576, "none"/"minimal" off where the
-model allows it) with includeThoughts; each user turn after calls answers every call in order
-(`{"output"}`, `{"error"}`, an error for a call the client left unanswered; results without a
-call are dropped); thinking from any provider is dropped; ids are not sent (Gemini pairs by
-position and name). Thought signatures (calls.py): a call from Gemini keeps its
-`thoughtSignature` on `ToolUse.signature` and inside its id, so OpenAI and Anthropic clients
-bring it back; the first call of a model turn with no known signature gets Google's
-`skip_thought_signature_validator`. Answers: a functionCall part means tool use, safety
-reasons and a blocked prompt mean a content filter; usage counts thoughts as output.
+becomes a thinkingBudget (low/medium/high = 1024/8192/24576; "none"/"minimal" off where the
+model allows it) with includeThoughts, budgets are capped at 24576 and added to the output
+cap; the user turn after calls answers every call in call order (a call the client left
+unanswered gets an error answer, a result without its call is dropped); thinking from any
+provider is dropped; ids are not sent (Gemini pairs by position and name).
+
+Thought signatures (calls.py): a call from Gemini keeps its `thoughtSignature` on
+`ToolUse.signature` and inside its id, so OpenAI and Anthropic clients bring it back; the
+first call of a model turn with no known signature gets Google's
+`skip_thought_signature_validator`. Answers: a functionCall part means tool use (Gemini says
+STOP), safety reasons and a blocked prompt a content filter; thoughts count as output.
 """
 
 from __future__ import annotations

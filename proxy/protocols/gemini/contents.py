@@ -72,6 +72,9 @@ def _parse_inline(blob, where: str) -> Image | Text:
     mime, data = str(get(blob, "mimeType") or ""), blob.get("data")
     if not isinstance(data, str) or not data:
         raise bad(f"{where}.inlineData needs 'data' (base64) and 'mimeType'.")
+    # google-genai sends URL-safe base64, which Gemini takes and OpenAI and Anthropic refuse.
+    data = data.replace("-", "+").replace("_", "/")
+    data += "=" * (-len(data) % 4)
     if mime.startswith("image/"):
         return Image(media_type=mime, data=data)
     if mime.startswith("text/") or mime in ("application/json", "application/xml"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import orjson
 
-from proxy.canonical import ChatRequest, Tool, ToolChoice
+from proxy.canonical import ChatRequest, ResponseFormat, Tool, ToolChoice
 from proxy.metering import estimate_tokens
 from proxy.protocols.gemini.casing import get
 from proxy.protocols.gemini.contents import bad, parse_contents, render_contents
@@ -72,6 +72,20 @@ def _parse_generation_config(config, request: ChatRequest) -> None:
             "generationConfig.candidateCount",
         )
     _parse_thinking(get(config, "thinkingConfig"), request)
+    request.response_format = _parse_response_format(config)
+
+
+def _parse_response_format(config: dict) -> ResponseFormat | None:
+    """JSON output: `responseMimeType: application/json`, with `responseJsonSchema` (taken
+    as is) or `responseSchema` (converted). Enum output (`text/x.enum`) is plain text here."""
+    if get(config, "responseMimeType") != "application/json":
+        return None
+    schema = get(config, "responseJsonSchema")
+    if not isinstance(schema, dict):
+        schema = json_schema(get(config, "responseSchema")) or None
+    if schema is None:
+        return ResponseFormat("json_object")
+    return ResponseFormat("json_schema", schema=schema)
 
 
 def _parse_tools(tools) -> list[Tool]:
@@ -175,6 +189,11 @@ def _generation_config(request: ChatRequest, model: str, default_max_tokens: int
         config["stopSequences"] = request.stop[:MAX_STOP_SEQUENCES]
     if thinking:
         config["thinkingConfig"] = thinking
+    output = request.response_format
+    if output is not None:
+        config["responseMimeType"] = "application/json"
+        if output.schema is not None:
+            config["responseJsonSchema"] = output.schema
     return config
 
 
