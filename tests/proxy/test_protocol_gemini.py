@@ -1483,3 +1483,14 @@ def test_url_safe_base64_from_the_sdk_is_normalised_for_other_providers():
     image = gemini.parse_request({"contents": [{"parts": [part]}]}).messages[0].parts[0]
 
     assert base64.b64decode(image.data, validate=True) == b"\xfb\xff\xfe image"
+
+
+def test_a_request_of_only_a_system_prompt_sends_it_as_the_user_turn():
+    request = openai.parse_request(
+        {"model": "m", "messages": [{"role": "system", "content": "Say hi."}]}
+    )
+
+    body = gemini.render_request(request, "m")
+
+    assert body["contents"] == [{"role": "user", "parts": [{"text": "Say hi."}]}]
+    assert "systemInstruction" not in body

@@ -219,7 +219,9 @@ def render_request(request: ChatRequest, model: str, *, default_max_tokens: int 
     no cap; parallel_tool_calls and `user` have no Gemini equivalent and are dropped."""
     body: dict = {"contents": render_contents(request.messages)}
     system = [{"text": s} for s in request.system if s.strip()]
-    if system:
+    if system and not body["contents"]:
+        body["contents"] = [{"role": "user", "parts": system}]  # Gemini needs some contents
+    elif system:
         body["systemInstruction"] = {"parts": system}
     if request.tools:
         body["tools"] = [{"functionDeclarations": [_render_tool(t) for t in request.tools]}]
