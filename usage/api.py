@@ -100,6 +100,8 @@ class RecordSerializer(serializers.ModelSerializer):
             "cached_tokens",
             "reasoning_tokens",
             "usage_estimated",
+            "units",
+            "unit_kind",
             "cost_micros",
             "price_input_per_mtok_micros",
             "price_output_per_mtok_micros",

@@ -13,6 +13,9 @@ class OpenAI(HttpProvider):
         "completions": "/completions",
         "embeddings": "/embeddings",
         "responses": "/responses",
+        "images": "/images/generations",
+        "transcriptions": "/audio/transcriptions",
+        "speech": "/audio/speech",
     }
     relays = ("responses",)
 

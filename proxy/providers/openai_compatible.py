@@ -16,5 +16,8 @@ class OpenAICompatible(OpenAI):
         "chat": "/chat/completions",
         "completions": "/completions",
         "embeddings": "/embeddings",
+        "images": "/images/generations",
+        "transcriptions": "/audio/transcriptions",
+        "speech": "/audio/speech",
     }
     relays = ()

@@ -39,10 +39,16 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: str = ""
 
     @property
     def json(self) -> dict:
         return orjson.loads(self.body)
+
+    @property
+    def form(self) -> dict[str, tuple[str | None, str, bytes]]:
+        """A multipart body's parts: name -> (file name, content type, content)."""
+        return parse_multipart(self.headers.get("content-type", ""), self.body)
 
 
 async def read_request(scope, receive, received: list[Received]) -> bytes:
@@ -54,7 +60,8 @@ async def read_request(scope, receive, received: list[Received]) -> bytes:
         if not message.get("more_body"):
             break
     headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-    received.append(Received(scope["method"], scope["path"], headers, body))
+    query = scope.get("query_string", b"").decode()
+    received.append(Received(scope["method"], scope["path"], headers, body, query))
     return body
 
 
@@ -72,6 +79,10 @@ class FakeOpenAI:
     disconnected: int = 0
     streams_finished: int = 0
     stored: dict[str, dict] = field(default_factory=dict)  # response id -> response object
+    # Media: the duration a transcription reports (None: none), the speech audio and its chunks
+    audio_seconds: float | None = 1.5
+    speech_audio: bytes = bytes(range(256)) * 256
+    speech_chunk_bytes: int = 16_384
     response_id: str = "resp_fake"
 
     async def __call__(self, scope, receive, send) -> None:
@@ -96,7 +107,16 @@ class FakeOpenAI:
         if scope["method"] in ("GET", "DELETE"):
             await self.stored_response(scope, send)
             return
+        if scope["path"].endswith("/audio/transcriptions"):
+            await self.transcription(self.received[-1], send)
+            return
         request = orjson.loads(body)
+        if scope["path"].endswith("/images/generations"):
+            await _send(send, 200, orjson.dumps(self.images(request)))
+            return
+        if scope["path"].endswith("/audio/speech"):
+            await self.speech(request, receive, send)
+            return
         self.response_id = f"resp_fake{len(self.received)}"
         self.before_answer(request)
         if scope["path"].endswith("/embeddings"):
@@ -305,7 +325,13 @@ class FakeOpenAI:
             for number, (kind, fields) in enumerate(events)
         ]
 
-    async def stream(self, events: list[bytes], receive, send) -> None:
+    async def stream(
+        self,
+        events: list[bytes],
+        receive,
+        send,
+        content_type: bytes = b"text/event-stream",
+    ) -> None:
         gone = asyncio.Event()
 
         async def watch() -> None:
@@ -318,7 +344,7 @@ class FakeOpenAI:
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [(b"content-type", b"text/event-stream")],
+                "headers": [(b"content-type", content_type)],
             }
         )
         try:
@@ -354,6 +380,56 @@ class FakeOpenAI:
             "usage": {"prompt_tokens": 3 * len(inputs), "total_tokens": 3 * len(inputs)},
         }
 
+    def images(self, request: dict) -> dict:
+        count = request.get("n") or 1
+        if request.get("response_format") == "b64_json":
+            data = [{"b64_json": base64.b64encode(b"PNG%d" % i).decode()} for i in range(count)]
+        else:
+            data = [{"url": f"https://images.invalid/{i}.png"} for i in range(count)]
+        return {"created": int(time.time()), "data": data}
+
+    async def transcription(self, received: Received, send) -> None:
+        """Text, or JSON with the duration (`audio_seconds`) where OpenAI reports it."""
+        form = received.form
+        text = "Hello from the fake transcription"
+        response_format = form.get("response_format", (None, "", b"json"))[2].decode()
+        if response_format == "text":
+            body = (text + "\n").encode()
+            await _send(send, 200, body, content_type=b"text/plain; charset=utf-8")
+            return
+        answer: dict = {"text": text}
+        if response_format == "verbose_json":
+            answer.update(task="transcribe", language="english", segments=[])
+            if self.audio_seconds is not None:
+                answer["duration"] = self.audio_seconds
+        elif self.audio_seconds is not None:
+            answer["usage"] = {"type": "duration", "seconds": self.audio_seconds}
+        await _send(send, 200, orjson.dumps(answer))
+
+    async def speech(self, request: dict, receive, send) -> None:
+        """`speech_audio` in chunks, `chunk_delay_s` apart."""
+        size = self.speech_chunk_bytes
+        audio = self.speech_audio
+        chunks = [audio[i : i + size] for i in range(0, len(audio), size)]
+        await self.stream(chunks, receive, send, content_type=b"audio/mpeg")
+
+
+def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | None, str, bytes]]:
+    """name -> (file name, content type, content) of a multipart/form-data body."""
+    boundary = re.search(r"boundary=\"?([^\";]+)", content_type).group(1).encode()
+    parts: dict[str, tuple[str | None, str, bytes]] = {}
+    for chunk in body.split(b"--" + boundary)[1:-1]:
+        head, _, content = chunk[2:-2].partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        disposition = next(v for v in lines if v.lower().startswith("content-disposition"))
+        name = re.search(r'; name="([^"]*)"', disposition).group(1)
+        filename = re.search(r'filename="([^"]*)"', disposition)
+        kind = next(
+            (v.split(":", 1)[1].strip() for v in lines if v.lower().startswith("content-type")), ""
+        )
+        parts[name] = (filename.group(1) if filename else None, kind, content)
+    return parts
+
 
 def _message_item(text: str) -> dict:
     return {
@@ -365,9 +441,15 @@ def _message_item(text: str) -> dict:
     }
 
 
-async def _send(send, status: int, body: bytes, extra: list | None = None) -> None:
+async def _send(
+    send,
+    status: int,
+    body: bytes,
+    extra: list | None = None,
+    content_type: bytes = b"application/json",
+) -> None:
     headers = [
-        (b"content-type", b"application/json"),
+        (b"content-type", content_type),
         (b"content-length", str(len(body)).encode()),
     ] + (extra or [])
     await send({"type": "http.response.start", "status": status, "headers": headers})
