@@ -238,6 +238,8 @@ LOGGING = {
 
 # Proxy (/v1): limits and failover
 PROXY_MAX_BODY_BYTES = env_int("PROXY_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
+# Uploads to /v1/audio/transcriptions (the whole multipart body), like OpenAI's 25 MB.
+PROXY_MAX_AUDIO_BYTES = env_int("PROXY_MAX_AUDIO_BYTES", 25 * 1024 * 1024, minimum=1024)
 PROXY_MAX_ATTEMPTS = env_int("PROXY_MAX_ATTEMPTS", 3, minimum=1)
 PROXY_FAILOVER_DEADLINE_S = env_int("PROXY_FAILOVER_DEADLINE_S", 60, minimum=1)
 PROXY_ROUTE_FAILURES_BEFORE_COOLDOWN = env_int("PROXY_ROUTE_FAILURES_BEFORE_COOLDOWN", 3, minimum=1)

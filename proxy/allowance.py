@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from proxy import admission, credit, errors
 from proxy.admission import Decision, Ticket
 from proxy.forwarding import Call
+from proxy.metering import units_cost_micros
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ async def admit_call(call: Call) -> None:
     """
     context = call.context
     input_tokens = credit.input_bound(call.body_size)
-    output_tokens = credit.output_bound(call.endpoint, call.body, call.model)
+    output_tokens = credit.output_bound(call.endpoint, call.body or {}, call.model)
     account_rpm = context.account_rpm_limit
     if account_rpm is None:
         account_rpm = settings.ACCOUNT_RPM_DEFAULT
@@ -66,7 +67,8 @@ async def admit_call(call: Call) -> None:
         request_id=call.request.request_id,
         account_id=context.account_id,
         token_id=context.token_id,
-        hold_micros=credit.hold_micros(input_tokens, output_tokens, call.price),
+        hold_micros=credit.hold_micros(input_tokens, output_tokens, call.price)
+        + units_cost_micros(call.units_bound, call.unit_kind, call.price),
         token_spend_limit_micros=context.spend_limit_micros,
         token_rpm=context.rpm_limit,
         account_rpm=account_rpm,

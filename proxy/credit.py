@@ -15,7 +15,7 @@ BYTES_PER_TOKEN_BOUND = 2
 MIN_AFFORDABLE_OUTPUT_TOKENS = 16
 
 # OpenAI's legacy completions default to 16 output tokens when max_tokens is absent.
-DEFAULT_OUTPUT_CAP = {"completions": 16, "embeddings": 0}
+DEFAULT_OUTPUT_CAP = {"completions": 16, "embeddings": 0, "speech": 0}
 
 
 def input_bound(body_size: int) -> int:
@@ -38,6 +38,8 @@ def output_bound(endpoint: str, body: dict, model: CatalogModel) -> int:
     `max_tokens`, so it is added too."""
     from proxy.protocols.anthropic.messages import BUDGETS
 
+    if endpoint == "images":  # image models that report tokens (gpt-image-1), per image
+        return (body.get("n") or 1) * model.max_output_tokens
     cap = requested_output_cap(body)
     bound = cap if cap is not None else DEFAULT_OUTPUT_CAP.get(endpoint, model.max_output_tokens)
     effort = body.get("reasoning_effort")

@@ -9,7 +9,7 @@ import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from proxy import catalog, conversations, errors, responses_endpoints
+from proxy import catalog, conversations, errors, media, responses_endpoints
 from proxy.allowance import admit_call, finish_call
 from proxy.auth import authenticate
 from proxy.errors import ApiError
@@ -130,8 +130,10 @@ def usage_fields(call: Call) -> dict:
         "output_tokens": usage.output,
         "cached_tokens": usage.cached,
         "reasoning_tokens": usage.reasoning,
-        "usage_estimated": usage.estimated,
+        "usage_estimated": usage.estimated or call.units_estimated,
         "cost_micros": call.cost_micros(),
+        "units": min(call.units, call.units_bound),
+        "unit_kind": call.unit_kind,
         "price_input_per_mtok_micros": price.input_per_mtok_micros if price else None,
         "price_output_per_mtok_micros": price.output_per_mtok_micros if price else None,
         "price_cached_input_per_mtok_micros": (
@@ -206,6 +208,8 @@ def find_record(account_id: int, request_id: str) -> dict | None:
             "cached_tokens": record.cached_tokens,
             "reasoning_tokens": record.reasoning_tokens,
             "estimated": record.usage_estimated,
+            "units": record.units,
+            "unit_kind": record.unit_kind or None,
         },
         "cost_micros": record.cost_micros,
         "cost_usd": f"{whole}.{frac:06d}",
@@ -279,6 +283,9 @@ EXACT = {
     "/v1/messages": {"POST": messages},
     "/v1/messages/count_tokens": {"POST": count_tokens},
     "/v1/responses": {"POST": responses, "GET": responses_websocket},
+    "/v1/images/generations": {"POST": media.images},
+    "/v1/audio/transcriptions": {"POST": media.transcriptions},
+    "/v1/audio/speech": {"POST": media.speech},
 }
 PREFIXED = (
     ("/v1/models/", {"GET": get_model}),

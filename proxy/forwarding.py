@@ -22,7 +22,7 @@ from proxy.canonical import ChatRequest
 from proxy.catalog import CatalogModel, PriceSnapshot, RoutePlan
 from proxy.errors import ApiError
 from proxy.http import Request
-from proxy.metering import Usage, cost_micros, estimate_tokens
+from proxy.metering import Usage, cost_micros, estimate_tokens, units_cost_micros
 from proxy.protocols import CHAT_ENDPOINT
 from proxy.providers import UnknownProvider, get_provider
 from proxy.relay import await_first_byte, relay_json, relay_stream
@@ -65,6 +65,14 @@ class Call:
     upstream_request_id: str = ""
     ticket: object = None  # proxy.admission.Ticket once admitted
     cap_defaulted: bool = False  # max_tokens was set by Tollgate, not by the client
+    # Media endpoints (proxy/media.py): the upstream request, the relay of the answer, and the
+    # units the unit price applies to ("image", "audio_ms" or "char"), never above the bound
+    # that the credit hold covered.
+    media: object = None
+    unit_kind: str = ""
+    units: int = 0
+    units_bound: int = 0
+    units_estimated: bool = False
     extra_headers: list = field(default_factory=list)  # x-ratelimit-* for the response
     # a relayed Responses stream's response_id, model and next sequence_number (for its end)
     relayed_response: dict = field(default_factory=dict)
@@ -73,10 +81,11 @@ class Call:
         return int((time.perf_counter() - self.started) * 1000)
 
     def final_usage(self) -> Usage:
-        """Reported usage, or an estimate from sizes when the provider gave none."""
+        """Reported usage, or an estimate from sizes when the provider gave none (media calls
+        are charged by their units: no token estimate)."""
         if self.usage is not None:
             return self.usage
-        if not self.response_started:
+        if not self.response_started or self.unit_kind:
             return Usage()
         if self.stream:
             # OpenAI-style streams carry about one token per content event; the role event,
@@ -91,7 +100,9 @@ class Call:
         stream that the client abandoned, which pays for what was generated until then."""
         if self.status >= 400 and not (self.status == 499 and self.response_started):
             return 0
-        return cost_micros(self.final_usage(), self.price)
+        return cost_micros(self.final_usage(), self.price) + units_cost_micros(
+            min(self.units, self.units_bound), self.unit_kind, self.price
+        )
 
 
 def upstream_body(call: Call, route: RoutePlan, provider) -> bytes:
@@ -133,7 +144,9 @@ async def forward(call: Call, send) -> None:
         if attempts >= max_attempts or (attempts and time.perf_counter() > deadline):
             break
         attempts += 1
-        if same:
+        if call.media is not None:
+            payload, client_headers = call.media.payload(call, route)
+        elif same:
             payload = upstream_body(call, route, provider)
             client_headers = {
                 name: call.request.headers[name]
@@ -147,7 +160,13 @@ async def forward(call: Call, send) -> None:
             response = await await_first_byte(
                 call,
                 send,
-                provider.send(endpoint, payload, stream=call.stream, headers=client_headers),
+                provider.send(
+                    endpoint,
+                    payload,
+                    stream=call.stream,
+                    headers=client_headers,
+                    model=route.upstream_model,
+                ),
             )
         except UpstreamUnavailable as exc:
             log.warning(
@@ -179,6 +198,8 @@ async def forward(call: Call, send) -> None:
         try:
             if response.status >= 400:
                 await reject(call, response)
+            elif call.media is not None:
+                await call.media.relay(call, response, send)
             elif same and call.stream:
                 await relay_stream(call, response, send)
             elif same:

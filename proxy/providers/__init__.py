@@ -15,6 +15,7 @@ PROVIDERS = {
     "openai": "proxy.providers.openai.OpenAI",
     "openai_compatible": "proxy.providers.openai_compatible.OpenAICompatible",
     "anthropic": "proxy.providers.anthropic.Anthropic",
+    "azure_openai": "proxy.providers.azure_openai.AzureOpenAI",
     "demo": "proxy.providers.demo.Demo",
 }
 

@@ -37,10 +37,16 @@ class Provider:
         return {}
 
     async def send(
-        self, endpoint: str, body: bytes, *, stream: bool, headers: dict | None = None
+        self,
+        endpoint: str,
+        body: bytes,
+        *,
+        stream: bool,
+        headers: dict | None = None,
+        model: str = "",
     ) -> UpstreamResponse:
         """POST `body` to `endpoint`; `headers` are the client's own to pass on (see
-        `forwarded_client_headers`)."""
+        `forwarded_client_headers`); `model` is the upstream model, for URLs that name it."""
         raise NotImplementedError
 
 
@@ -49,7 +55,7 @@ class HttpProvider(Provider):
 
     default_base_url = ""
 
-    def url(self, endpoint: str) -> str:
+    def url(self, endpoint: str, model: str = "", stream: bool = False) -> str:
         return (self.config.base_url or self.default_base_url).rstrip("/") + self.paths[endpoint]
 
     def headers(self, client_headers: dict | None = None) -> dict[str, str]:
@@ -61,7 +67,13 @@ class HttpProvider(Provider):
         return headers
 
     async def send(
-        self, endpoint: str, body: bytes, *, stream: bool, headers: dict | None = None
+        self,
+        endpoint: str,
+        body: bytes,
+        *,
+        stream: bool,
+        headers: dict | None = None,
+        model: str = "",
     ) -> UpstreamResponse:
         """POST `body`; return once the response headers arrived (the first byte).
 
@@ -72,7 +84,7 @@ class HttpProvider(Provider):
         http = client()
         request = http.build_request(
             "POST",
-            self.url(endpoint),
+            self.url(endpoint, model, stream),
             content=body,
             headers=self.headers(headers),
             timeout=httpx.Timeout(

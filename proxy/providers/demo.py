@@ -28,7 +28,13 @@ class Demo(Provider):
     paths = {"chat": "", "completions": "", "embeddings": ""}
 
     async def send(
-        self, endpoint: str, body: bytes, *, stream: bool, headers: dict | None = None
+        self,
+        endpoint: str,
+        body: bytes,
+        *,
+        stream: bool,
+        headers: dict | None = None,
+        model: str = "",
     ) -> UpstreamResponse:
         request = orjson.loads(body)
         if endpoint == "embeddings":

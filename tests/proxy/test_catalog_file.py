@@ -93,13 +93,18 @@ def test_bad_catalogs_are_rejected_with_the_place_and_nothing_is_written(db, cha
 def test_load_catalog_command_reads_the_example_file(db, monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-key-from-env")
 
     call_command("load_catalog", "catalog.example.yaml")
 
     assert Model.objects.filter(public_id="llama-3.1-8b").get().routes.count() == 2
     claude = Model.objects.get(public_id="claude-sonnet-4-5").current_price()
     assert claude.cache_write_per_mtok_micros == 3_750_000
-    assert "Loaded 4 providers, 4 models, 5 routes, 4 new prices." in capsys.readouterr().out
+    whisper = Model.objects.get(public_id="whisper-1").current_price()
+    assert (whisper.per_audio_minute_micros, whisper.input_per_mtok_micros) == (6000, 0)
+    assert Model.objects.get(public_id="dall-e-3").current_price().per_image_micros == 40_000
+    assert Model.objects.get(public_id="tts-1").current_price().per_mchar_micros == 15_000_000
+    assert "Loaded 5 providers, 7 models, 9 routes, 7 new prices." in capsys.readouterr().out
 
 
 def test_load_catalog_command_reports_a_missing_file(db):
