@@ -19,4 +19,4 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v 0 
 
 USER tollgate
 EXPOSE 8000
-CMD ["sh", "-c", "daphne -b 0.0.0.0 -p ${PORT} config.asgi:application"]
+CMD ["sh", "-c", "python -m config.serve -b 0.0.0.0 -p ${PORT} config.asgi:application"]

@@ -24,7 +24,7 @@ migrate: $(STAMP)
 run: migrate
 	SIGNUP_CREDIT_USD=$${SIGNUP_CREDIT_USD:-5} $(BIN)/python manage.py ensure_demo_user
 	$(BIN)/python manage.py bootstrap_catalog
-	DEBUG=$${DEBUG:-true} SIGNUP_CREDIT_USD=$${SIGNUP_CREDIT_USD:-5} PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	DEBUG=$${DEBUG:-true} SIGNUP_CREDIT_USD=$${SIGNUP_CREDIT_USD:-5} PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/python -m config.serve -b $(HOST) -p $(PORT) config.asgi:application
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
