@@ -95,7 +95,7 @@ async def admit_call(call: Call) -> None:
             ticket.hold_micros = credit.hold_micros(input_tokens, affordable, call.price)
             decision = await gate.admit(ticket)
             if decision.admitted:
-                call.body["max_tokens"] = affordable
+                credit.lower_output_cap(call.endpoint, call.body, affordable)
     if not decision.admitted:
         raise _refusal(decision, ticket, input_tokens, call)
     call.ticket = ticket
@@ -107,7 +107,7 @@ def _may_lower_cap(call: Call) -> bool:
     `max_tokens` Tollgate filled in for a Messages request)."""
     if call.endpoint == "messages":
         return call.cap_defaulted
-    return call.endpoint == "chat" and credit.requested_output_cap(call.body) is None
+    return call.endpoint in ("chat", "generate") and credit.requested_output_cap(call.body) is None
 
 
 async def finish_call(call: Call, cost_micros: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from proxy import endpoints, errors
+from proxy import errors, routes
 from proxy.errors import ApiError
 from proxy.http import ClientGone, Request, send_error
 
@@ -25,7 +25,7 @@ async def application(scope, receive, send) -> None:
         await send(message)
 
     try:
-        await endpoints.dispatch(request, tracked_send)
+        await routes.dispatch(request, tracked_send)
     except ApiError as error:
         if not started:
             await send_error(send, error, request.request_id, request.protocol)

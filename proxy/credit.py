@@ -23,12 +23,43 @@ def input_bound(body_size: int) -> int:
 
 
 def requested_output_cap(body: dict) -> int | None:
-    """The client's own output cap (OpenAI's `max_completion_tokens` or `max_tokens`), if any."""
+    """The client's own output cap (OpenAI's `max_completion_tokens` or `max_tokens`, the
+    Responses API's `max_output_tokens`, Gemini's `generationConfig.maxOutputTokens`), if any."""
     for field in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
         value = body.get(field)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return value
+    config = gemini_config(body)
+    for field in ("maxOutputTokens", "max_output_tokens"):
+        value = config.get(field)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
     return None
+
+
+def gemini_config(body: dict) -> dict:
+    """A Gemini request's `generationConfig` (either spelling), or {}."""
+    config = body.get("generationConfig", body.get("generation_config"))
+    return config if isinstance(config, dict) else {}
+
+
+def gemini_thinking_budget(body: dict) -> int:
+    config = gemini_config(body)
+    thinking = config.get("thinkingConfig", config.get("thinking_config"))
+    if not isinstance(thinking, dict):
+        return 0
+    budget = thinking.get("thinkingBudget", thinking.get("thinking_budget"))
+    return budget if isinstance(budget, int) and not isinstance(budget, bool) and budget > 0 else 0
+
+
+def lower_output_cap(endpoint: str, body: dict, tokens: int) -> None:
+    """Set the request's output cap to `tokens` (a cap the client did not choose)."""
+    if endpoint != "generate":
+        body["max_tokens"] = tokens
+    elif isinstance(body.get("generation_config"), dict):
+        body["generation_config"]["max_output_tokens"] = tokens
+    else:
+        body.setdefault("generationConfig", {})["maxOutputTokens"] = tokens
 
 
 def output_bound(endpoint: str, body: dict, model: CatalogModel) -> int:
@@ -47,6 +78,8 @@ def output_bound(endpoint: str, body: dict, model: CatalogModel) -> int:
         effort = body["reasoning"].get("effort")
     if isinstance(effort, str):
         bound += BUDGETS.get(effort, 0)
+    if endpoint == "generate":  # a thinking budget may become Anthropic's, on top of the cap
+        bound += gemini_thinking_budget(body)
     return bound
 
 

@@ -66,9 +66,13 @@ def resolve_model(snapshot: catalog.Snapshot, context, model_id: str) -> catalog
     return model
 
 
-async def forward_call(request: Request, send, endpoint: str) -> None:
-    """POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/messages and
-    /v1/responses: check, hold, forward (or translate), then record the usage and charge."""
+async def forward_call(request: Request, send, endpoint: str, prepare=None) -> None:
+    """POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/messages,
+    /v1/responses and Gemini's generateContent: check, hold, forward (or translate), then
+    record the usage and charge.
+
+    `prepare(call, raw)` reads the body into the call (`body`, `model_id`, `model`, `stream`);
+    by default the OpenAI/Anthropic way, where the body names the model."""
     context = await authenticate(request)
     call = Call(
         request=request, context=context, endpoint=endpoint, client_protocol=request.protocol
@@ -76,20 +80,7 @@ async def forward_call(request: Request, send, endpoint: str) -> None:
     try:
         raw = await request.body(settings.PROXY_MAX_BODY_BYTES)
         call.body_size = len(raw)
-        body = parse_body(raw, endpoint)
-        if endpoint == "responses" and body.get("previous_response_id"):
-            await conversations.expand(context.account_id, body)
-            call.body_size = len(orjson.dumps(body))  # the hold covers the whole conversation
-        call.model_id = body["model"]
-        call.model = resolve_model(await catalog.current(), context, call.model_id)
-        call.price = call.model.price_at(catalog.now())
-        if endpoint == "messages" and not isinstance(body.get("max_tokens"), int):
-            body["max_tokens"] = call.model.max_output_tokens  # required by Anthropic
-            call.cap_defaulted = True  # ours, not the client's: may be lowered to fit credit
-        call.body = body
-        call.stream = endpoint in STREAMABLE and body.get("stream") is True
-        options = body.get("stream_options")
-        call.client_wants_usage = isinstance(options, dict) and options.get("include_usage") is True
+        await (prepare or prepare_call)(call, raw)
         await admit_call(call)
         if await until_disconnect(forward(call, send), request.receive):
             call.status, call.error_type = 499, "client_disconnected"
@@ -105,6 +96,25 @@ async def forward_call(request: Request, send, endpoint: str) -> None:
         fields = usage_fields(call)
         await recording.save(fields)
         await finish_call(call, fields["cost_micros"])
+
+
+async def prepare_call(call: Call, raw: bytes) -> None:
+    """The body of an OpenAI or Anthropic request, its model and its price."""
+    endpoint, context = call.endpoint, call.context
+    body = parse_body(raw, endpoint)
+    if endpoint == "responses" and body.get("previous_response_id"):
+        await conversations.expand(context.account_id, body)
+        call.body_size = len(orjson.dumps(body))  # the hold covers the whole conversation
+    call.model_id = body["model"]
+    call.model = resolve_model(await catalog.current(), context, call.model_id)
+    call.price = call.model.price_at(catalog.now())
+    if endpoint == "messages" and not isinstance(body.get("max_tokens"), int):
+        body["max_tokens"] = call.model.max_output_tokens  # required by Anthropic
+        call.cap_defaulted = True  # ours, not the client's: may be lowered to fit credit
+    call.body = body
+    call.stream = endpoint in STREAMABLE and body.get("stream") is True
+    options = body.get("stream_options")
+    call.client_wants_usage = isinstance(options, dict) and options.get("include_usage") is True
 
 
 def usage_fields(call: Call) -> dict:

@@ -24,6 +24,7 @@ from proxy.errors import ApiError
 from proxy.http import Request
 from proxy.metering import Usage, cost_micros, estimate_tokens, units_cost_micros
 from proxy.protocols import CHAT_ENDPOINT
+from proxy.protocols.openai.messages import shorten_call_ids
 from proxy.providers import UnknownProvider, get_provider
 from proxy.relay import await_first_byte, relay_json, relay_stream
 from proxy.routing import health, order_routes
@@ -108,7 +109,10 @@ class Call:
 def upstream_body(call: Call, route: RoutePlan, provider) -> bytes:
     """The client's body with only `model` rewritten (plus usage metering on OpenAI streams)."""
     body = call.body
-    body["model"] = route.upstream_model
+    if provider.model_in_body:
+        body["model"] = route.upstream_model
+    if call.endpoint == "chat":
+        shorten_call_ids(body.get("messages"))  # ids of Gemini calls, which run long
     if call.stream and call.client_protocol == "openai" and provider.supports_stream_usage:
         options = body.get("stream_options")
         if isinstance(options, dict):
@@ -229,7 +233,8 @@ def upstream_endpoint(endpoint: str, protocol: str, same: bool) -> str | None:
 async def reject(call: Call, response: UpstreamResponse) -> None:
     """An upstream 4xx: relay client errors in our shape; anything else is our route's fault."""
     body = await response.read()
-    if response.status in RELAYED_CLIENT_ERRORS:
+    # Gemini answers a bad key with 400 INVALID_ARGUMENT: that key is the route's, not the client's.
+    if response.status in RELAYED_CLIENT_ERRORS and b"API_KEY_INVALID" not in body:
         raise errors.from_upstream(response.status, body)
     log.error(
         "route %s answered %s: check the provider's key and model name (request %s)",

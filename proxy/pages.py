@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 from accounts.access import current_membership
 from billing.money import format_usd
 from proxy import catalog
-from proxy.endpoints import resolve
 from proxy.errors import ApiError
 from proxy.providers import UnknownProvider, provider_class
+from proxy.routes import resolve
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,11 @@ CLIENT_PROTOCOLS = (
 )
 
 # Client protocol -> the protocols of routes that the proxy translates into it.
-# TODO(issue 8): add Gemini as it lands.
 TRANSLATES_FROM: dict[str, frozenset[str]] = {
-    "openai": frozenset({"anthropic"}),
-    "anthropic": frozenset({"openai"}),
-    "responses": frozenset({"openai", "anthropic"}),
+    "openai": frozenset({"anthropic", "gemini"}),
+    "anthropic": frozenset({"openai", "gemini"}),
+    "responses": frozenset({"openai", "anthropic", "gemini"}),
+    "gemini": frozenset({"openai", "anthropic"}),
 }
 
 

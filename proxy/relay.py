@@ -29,12 +29,23 @@ STREAM_HEADERS = [
     (b"cache-control", b"no-cache"),
     (b"x-accel-buffering", b"no"),
 ]
-# What a stream waiting for its upstream gets, per client protocol: both are ignored by clients.
+# What a stream waiting for its upstream gets, per client protocol: ignored by clients. Gemini
+# clients get none: the SDKs take any line of a stream for a chunk and fail on a comment.
 KEEPALIVE = {
     "openai": b": keepalive\n\n",
+    "responses": b": keepalive\n\n",
     "anthropic": b'event: ping\ndata: {"type":"ping"}\n\n',
+    "gemini": None,
 }
-USAGE_OF = {"openai": openai_usage, "anthropic": anthropic_usage, "responses": openai_usage}
+
+
+def usage_of(protocol: str, answer: dict):
+    """The usage reported in a whole (non-streamed) answer of `protocol`."""
+    if protocol == "gemini":
+        return get_protocol("gemini").parse_usage(answer.get("usageMetadata"))
+    if protocol == "anthropic":
+        return anthropic_usage(answer.get("usage"))
+    return openai_usage(answer.get("usage"))
 
 
 def response_headers(call, content_type: bytes) -> list:
@@ -62,8 +73,10 @@ async def start_stream(call, send, status: int = 200) -> None:
 
 
 async def send_keepalive(call, send) -> None:
+    body = KEEPALIVE[call.client_protocol]
+    if body is None:
+        return
     await start_stream(call, send)
-    body = KEEPALIVE.get(call.client_protocol, KEEPALIVE["openai"])
     await send({"type": "http.response.body", "body": body, "more_body": True})
 
 
@@ -128,8 +141,7 @@ async def relay_json(call, response: UpstreamResponse, send) -> None:
     parsed = None
     try:
         parsed = orjson.loads(data)
-        usage_of = USAGE_OF[call.client_protocol]
-        call.usage = usage_of(parsed.get("usage")) if isinstance(parsed, dict) else None
+        call.usage = usage_of(call.client_protocol, parsed) if isinstance(parsed, dict) else None
     except orjson.JSONDecodeError:
         call.usage = None
     if call.client_protocol == "responses" and isinstance(parsed, dict):
@@ -161,7 +173,7 @@ async def relay_stream(call, response: UpstreamResponse, send) -> None:
                 call.saw_done = True
             if call.client_protocol == "responses" and follow_responses_stream(call, blob):
                 await remember_response(call, call.relayed_response["response_id"])
-            if b'"usage"' in blob:
+            if b'"usage' in blob:  # "usage" or Gemini's "usageMetadata"
                 blob = meter(call, blob, strip_usage)
                 if not blob:
                     continue
@@ -271,8 +283,24 @@ def meter_responses_events(call, blob: bytes, strip_usage: bool) -> bytes:
     return blob
 
 
+def meter_gemini_events(call, blob: bytes, strip_usage: bool) -> bytes:
+    """Read `usageMetadata` (the last chunk that has it is the whole count); relay unchanged."""
+    parse_usage = get_protocol("gemini").parse_usage
+    for event in iter_events(blob):
+        if b'"usageMetadata"' not in event.raw:
+            continue
+        try:
+            payload = orjson.loads(event.data)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(payload, dict):
+            call.usage = parse_usage(payload.get("usageMetadata")) or call.usage
+    return blob
+
+
 METERS = {
     "openai": meter_events,
     "anthropic": meter_anthropic_events,
     "responses": meter_responses_events,
+    "gemini": meter_gemini_events,
 }

@@ -41,6 +41,7 @@ def translated_body(call, route, protocol: str) -> bytes:
     """The client's request rendered in the route's `protocol`, for the route's model."""
     if call.canonical is None:
         call.canonical = get_protocol(call.client_protocol).parse_request(call.body)
+        call.canonical.stream = call.stream  # Gemini says it in the URL, not the body
     body = get_protocol(protocol).render_request(
         call.canonical, route.upstream_model, default_max_tokens=call.model.max_output_tokens
     )

@@ -16,6 +16,7 @@ PROVIDERS = {
     "openai_compatible": "proxy.providers.openai_compatible.OpenAICompatible",
     "anthropic": "proxy.providers.anthropic.Anthropic",
     "azure_openai": "proxy.providers.azure_openai.AzureOpenAI",
+    "gemini": "proxy.providers.gemini.Gemini",
     "demo": "proxy.providers.demo.Demo",
 }
 

@@ -22,6 +22,8 @@ class Provider:
     supports_stream_usage: bool = True
     #: client request headers passed on when the client speaks this provider's protocol
     forwarded_client_headers: tuple[str, ...] = ()
+    #: whether the upstream model goes in the body's `model` (else the URL carries it: Gemini)
+    model_in_body: bool = True
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config

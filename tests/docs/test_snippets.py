@@ -113,8 +113,8 @@ def test_every_block_has_a_known_language_and_options():
 
 
 def test_no_run_is_only_for_apis_that_are_not_served_yet():
-    from proxy.endpoints import resolve
     from proxy.errors import ApiError
+    from proxy.routes import resolve
 
     problems = []
     for guide in GUIDES:

@@ -11,8 +11,9 @@ import pytest
 from proxy import catalog as catalog_cache
 from proxy.models import Model, Price, Provider, Route
 from proxy.routing import health
-from tests.fakes import anthropic_upstream
+from tests.fakes import anthropic_upstream, gemini_upstream
 from tests.fakes.anthropic_upstream import FakeAnthropic
+from tests.fakes.gemini_upstream import FakeGemini
 from tests.fakes.openai_upstream import FakeOpenAI, start_fake
 from tokens.keys import display_prefix, generate_key, hash_key
 from tokens.models import ApiToken
@@ -75,6 +76,14 @@ def backup_upstream():
 @pytest.fixture
 def claude_upstream():
     fake, server = anthropic_upstream.start_fake(FakeAnthropic())
+    fake.url = server.url
+    yield fake
+    server.stop()
+
+
+@pytest.fixture
+def gemini_fake():
+    fake, server = gemini_upstream.start_fake(FakeGemini())
     fake.url = server.url
     yield fake
     server.stop()

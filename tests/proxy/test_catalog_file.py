@@ -94,6 +94,7 @@ def test_load_catalog_command_reads_the_example_file(db, monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env")
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-key-from-env")
+    monkeypatch.setenv("GEMINI_API_KEY", "gemini-key-from-env")
 
     call_command("load_catalog", "catalog.example.yaml")
 
@@ -104,7 +105,7 @@ def test_load_catalog_command_reads_the_example_file(db, monkeypatch, capsys):
     assert (whisper.per_audio_minute_micros, whisper.input_per_mtok_micros) == (6000, 0)
     assert Model.objects.get(public_id="dall-e-3").current_price().per_image_micros == 40_000
     assert Model.objects.get(public_id="tts-1").current_price().per_mchar_micros == 15_000_000
-    assert "Loaded 5 providers, 7 models, 9 routes, 7 new prices." in capsys.readouterr().out
+    assert "Loaded 6 providers, 8 models, 10 routes, 8 new prices." in capsys.readouterr().out
 
 
 def test_load_catalog_command_reports_a_missing_file(db):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 
@@ -41,6 +42,7 @@ FINISH_TO_OPENAI = {
 }
 # Anthropic thinking budget -> OpenAI effort (conversion.md §9, a Tollgate policy).
 EFFORT_LIMITS = ((2048, "low"), (16384, "medium"))
+MAX_CALL_ID = 40  # OpenAI refuses longer tool call ids
 
 
 def _json_object(text) -> dict:
@@ -222,6 +224,29 @@ def _render_parts(parts: list) -> str | list:
     return rendered
 
 
+def upstream_call_id(value: str) -> str:
+    """A tool call id OpenAI takes: at most 40 characters. Longer ones (a Gemini call's, which
+    carries its thought signature) become a digest, the same for the call and its result."""
+    if len(value) <= MAX_CALL_ID:
+        return value
+    return "call_" + hashlib.sha256(value.encode()).hexdigest()[: MAX_CALL_ID - 5]
+
+
+def shorten_call_ids(messages) -> None:
+    """Rewrite, in a chat body's `messages`, tool call ids OpenAI would refuse (see above)."""
+    if not isinstance(messages, list):
+        return
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        ident = message.get("tool_call_id")
+        if isinstance(ident, str) and len(ident) > MAX_CALL_ID:
+            message["tool_call_id"] = upstream_call_id(ident)
+        for call in message.get("tool_calls") or ():
+            if isinstance(call, dict) and len(str(call.get("id") or "")) > MAX_CALL_ID:
+                call["id"] = upstream_call_id(str(call["id"]))
+
+
 def _render_messages(request: ChatRequest) -> list[dict]:
     messages: list[dict] = []
     if request.system:
@@ -232,7 +257,7 @@ def _render_messages(request: ChatRequest) -> list[dict]:
             rendered: dict = {"role": "assistant", "content": text or None}
             calls = [
                 {
-                    "id": p.id,
+                    "id": upstream_call_id(p.id),
                     "type": "function",
                     "function": {"name": p.name, "arguments": orjson.dumps(p.input).decode()},
                 }
@@ -249,7 +274,8 @@ def _render_messages(request: ChatRequest) -> list[dict]:
                 text = "".join(p.text for p in part.content if isinstance(p, Text))
                 if part.is_error:
                     text = f"Error: {text}"
-                messages.append({"role": "tool", "tool_call_id": part.tool_use_id, "content": text})
+                call_id = upstream_call_id(part.tool_use_id)
+                messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
                 images_from_results.extend(p for p in part.content if isinstance(p, Image))
         rest = images_from_results + [p for p in message.parts if isinstance(p, Text | Image)]
         if rest:
