@@ -6,6 +6,7 @@ actual charge once the usage record is committed.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from django.conf import settings
@@ -43,10 +44,26 @@ def _refusal(decision: Decision, ticket: Ticket, input_tokens: int, call: Call) 
         )
         if decision.reason == "credit_token":
             return errors.spend_limit_reached(decision.available_micros, affordable)
-        return errors.insufficient_credit(decision.available_micros, affordable)
+        error = errors.insufficient_credit(decision.available_micros, affordable)
+        return _units_refusal(error, call) if call.unit_kind else error
     return errors.ApiError(
         error.status, error.type, error.code, error.message, headers=error.headers + headers
     )
+
+
+def _units_refusal(error: errors.ApiError, call: Call) -> errors.ApiError:
+    """Credit refusals speak of output tokens and max_tokens; say what a media call needs."""
+    need = {
+        "image": f"{call.units_bound} image(s)",
+        "audio_ms": f"the longest this file may last ({-(-call.units_bound // 60_000)} min)",
+        "char": f"{call.units_bound:,} characters",
+    }[call.unit_kind]
+    message = (
+        f"{error.message.split(':')[0]}: what is left does not cover {need} at the prices "
+        f"of '{call.model_id}'. Add credits on the Billing page"
+        + (", or send a smaller file." if call.unit_kind == "audio_ms" else ".")
+    )
+    return dataclasses.replace(error, message=message)
 
 
 async def admit_call(call: Call) -> None:

@@ -10,13 +10,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from proxy import catalog, conversations, errors, media, responses_endpoints
-from proxy.allowance import admit_call, finish_call
 from proxy.auth import authenticate
+from proxy.calls import forward_call, resolve_model
 from proxy.errors import ApiError
-from proxy.forwarding import Call, forward, until_disconnect
-from proxy.http import ClientGone, Request, send_error, send_json
-from proxy.relay import end_with_error
-from usage import recording
+from proxy.forwarding import Call
+from proxy.http import Request, json_object, send_error, send_json
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +33,7 @@ MESSAGE_LISTS = {"chat", "messages", "count_tokens"}
 
 def parse_body(raw: bytes, endpoint: str) -> dict:
     """The JSON object of the request, checked for the fields every upstream needs."""
-    if not raw.strip():
-        raise errors.bad_request("The request body is empty; send a JSON object.")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise errors.bad_request(f"The request body is not valid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise errors.bad_request("The request body must be a JSON object.")
+    body = json_object(raw)
     model = body.get("model")
     if not isinstance(model, str) or not model.strip():
         raise errors.bad_request("'model' is required: a model id from GET /v1/models.", "model")
@@ -57,50 +48,11 @@ def parse_body(raw: bytes, endpoint: str) -> dict:
     return body
 
 
-def resolve_model(snapshot: catalog.Snapshot, context, model_id: str) -> catalog.CatalogModel:
-    model = snapshot.models.get(model_id)
-    if model is None:
-        raise errors.model_not_found(model_id)
-    if not model.usable_by(context.account_id) or not context.allows_model(model_id):
-        raise errors.model_not_allowed(model_id)
-    return model
-
-
-async def forward_call(request: Request, send, endpoint: str, prepare=None) -> None:
-    """POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/messages,
-    /v1/responses and Gemini's generateContent: check, hold, forward (or translate), then
-    record the usage and charge.
-
-    `prepare(call, raw)` reads the body into the call (`body`, `model_id`, `model`, `stream`);
-    by default the OpenAI/Anthropic way, where the body names the model."""
-    context = await authenticate(request)
-    call = Call(
-        request=request, context=context, endpoint=endpoint, client_protocol=request.protocol
-    )
-    try:
-        raw = await request.body(settings.PROXY_MAX_BODY_BYTES)
-        call.body_size = len(raw)
-        await (prepare or prepare_call)(call, raw)
-        await admit_call(call)
-        if await until_disconnect(forward(call, send), request.receive):
-            call.status, call.error_type = 499, "client_disconnected"
-    except ApiError as error:
-        call.status, call.error_type = error.status, error.code or error.type
-        if not call.response_started:
-            await send_error(send, error, request.request_id, request.protocol)
-        elif call.stream:
-            await end_with_error(call, send, error)  # only keepalives went out
-    except ClientGone:
-        call.status, call.error_type = 499, "client_disconnected"
-    finally:
-        fields = usage_fields(call)
-        await recording.save(fields)
-        await finish_call(call, fields["cost_micros"])
-
-
-async def prepare_call(call: Call, raw: bytes) -> None:
+async def prepare_call(call: Call) -> None:
     """The body of an OpenAI or Anthropic request, its model and its price."""
     endpoint, context = call.endpoint, call.context
+    raw = await call.request.body(settings.PROXY_MAX_BODY_BYTES)
+    call.body_size = len(raw)
     body = parse_body(raw, endpoint)
     if endpoint == "responses" and body.get("previous_response_id"):
         await conversations.expand(context.account_id, body)
@@ -115,43 +67,6 @@ async def prepare_call(call: Call, raw: bytes) -> None:
     call.stream = endpoint in STREAMABLE and body.get("stream") is True
     options = body.get("stream_options")
     call.client_wants_usage = isinstance(options, dict) and options.get("include_usage") is True
-
-
-def usage_fields(call: Call) -> dict:
-    usage = call.final_usage()
-    price = call.price
-    route = call.route
-    return {
-        "request_id": call.request.request_id,
-        "account_id": call.context.account_id,
-        "token_id": call.context.token_id,
-        "model": call.model_id[:200],
-        "route_id": route.id if route else None,
-        "provider": route.provider.name if route else "",
-        "upstream_model": route.upstream_model if route else "",
-        "client_protocol": call.client_protocol,
-        "endpoint": call.endpoint,
-        "stream": call.stream,
-        "status_code": call.status or 500,
-        "error_type": call.error_type,
-        "latency_ms": call.elapsed_ms(),
-        "ttfb_ms": call.ttfb_ms,
-        "input_tokens": usage.input,
-        "output_tokens": usage.output,
-        "cached_tokens": usage.cached,
-        "reasoning_tokens": usage.reasoning,
-        "usage_estimated": usage.estimated or call.units_estimated,
-        "cost_micros": call.cost_micros(),
-        "units": min(call.units, call.units_bound),
-        "unit_kind": call.unit_kind,
-        "price_input_per_mtok_micros": price.input_per_mtok_micros if price else None,
-        "price_output_per_mtok_micros": price.output_per_mtok_micros if price else None,
-        "price_cached_input_per_mtok_micros": (
-            price.cached_input_per_mtok_micros if price else None
-        ),
-        "upstream_request_id": call.upstream_request_id,
-        "created_at": datetime.now(UTC),
-    }
 
 
 def model_object(model: catalog.CatalogModel) -> dict:
@@ -245,25 +160,25 @@ async def get_request(request: Request, send, request_id: str) -> None:
 
 
 async def chat(request: Request, send) -> None:
-    await forward_call(request, send, "chat")
+    await forward_call(request, send, "chat", prepare_call)
 
 
 async def completions(request: Request, send) -> None:
-    await forward_call(request, send, "completions")
+    await forward_call(request, send, "completions", prepare_call)
 
 
 async def embeddings(request: Request, send) -> None:
-    await forward_call(request, send, "embeddings")
+    await forward_call(request, send, "embeddings", prepare_call)
 
 
 async def messages(request: Request, send) -> None:
-    await forward_call(request, send, "messages")
+    await forward_call(request, send, "messages", prepare_call)
 
 
 async def responses(request: Request, send) -> None:
     """POST /v1/responses: relayed to OpenAI routes, translated for the others (which keep
     the conversation when asked: proxy/conversations.py)."""
-    await forward_call(request, send, "responses")
+    await forward_call(request, send, "responses", prepare_call)
 
 
 async def responses_websocket(request: Request, send) -> None:

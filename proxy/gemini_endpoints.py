@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import functools
 
-import orjson
 from django.conf import settings
 
 from proxy import catalog, errors
 from proxy.auth import authenticate
-from proxy.endpoints import forward_call, resolve_model
+from proxy.calls import forward_call, resolve_model
 from proxy.forwarding import Call
 from proxy.gemini_framing import JsonArraySend
-from proxy.http import Request, send_json
+from proxy.http import Request, json_object, send_json
 
 PREFIXES = ("/v1beta/models", "/v1/models")
 GEMINI_CLIENT_HEADERS = ("x-goog-api-key", "x-goog-api-client")
@@ -85,14 +84,7 @@ async def get_model(request: Request, send, model_id: str) -> None:
 
 def parse_body(raw: bytes) -> dict:
     """A generateContent body: a JSON object with a non-empty `contents` list."""
-    if not raw.strip():
-        raise errors.bad_request("The request body is empty; send a JSON object with 'contents'.")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise errors.bad_request(f"The request body is not valid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise errors.bad_request("The request body must be a JSON object.")
+    body = json_object(raw)
     contents = body.get("contents")
     if not isinstance(contents, list) or not contents:
         raise errors.bad_request(
@@ -101,7 +93,9 @@ def parse_body(raw: bytes) -> dict:
     return body
 
 
-async def prepare_generate(call: Call, raw: bytes, model_id: str, stream: bool) -> None:
+async def prepare_generate(call: Call, model_id: str, stream: bool) -> None:
+    raw = await call.request.body(settings.PROXY_MAX_BODY_BYTES)
+    call.body_size = len(raw)
     call.body = parse_body(raw)
     call.model_id = model_id
     call.model = resolve_model(await catalog.current(), call.context, model_id)
@@ -124,7 +118,7 @@ async def count_tokens(request: Request, send, model_id: str) -> None:
     from proxy.token_counting import count_input_tokens
 
     context = await authenticate(request)
-    body = await _json_object(request)
+    body = json_object(await request.body(settings.PROXY_MAX_BODY_BYTES))
     if not isinstance(body.get("contents"), list) and not isinstance(
         body.get("generateContentRequest") or body.get("generate_content_request"), dict
     ):
@@ -134,17 +128,6 @@ async def count_tokens(request: Request, send, model_id: str) -> None:
     model = resolve_model(await catalog.current(), context, model_id)
     payload = await count_input_tokens(request, model, body, "gemini")
     await send_json(send, 200, payload, request.request_id)
-
-
-async def _json_object(request: Request) -> dict:
-    raw = await request.body(settings.PROXY_MAX_BODY_BYTES)
-    try:
-        body = orjson.loads(raw) if raw.strip() else None
-    except orjson.JSONDecodeError as exc:
-        raise errors.bad_request(f"The request body is not valid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise errors.bad_request("The request body must be a JSON object.")
-    return body
 
 
 METHODS = {

@@ -71,6 +71,21 @@ class Request:
                 return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
+def json_object(raw: bytes) -> dict:
+    """The request body as a JSON object; ApiError 400 saying what is wrong otherwise."""
+    from proxy.errors import bad_request
+
+    if not raw.strip():
+        raise bad_request("The request body is empty; send a JSON object.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request(f"The request body is not valid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+    return body
+
+
 class ClientGone(Exception):
     """The client closed the connection."""
 

@@ -20,7 +20,6 @@ recording.save -> settlement), with the units in `units` and `unit_kind`.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,16 +30,13 @@ import orjson
 from django.conf import settings
 
 from proxy import catalog, errors
-from proxy.allowance import admit_call, finish_call
-from proxy.auth import authenticate
-from proxy.errors import ApiError
-from proxy.forwarding import Call, forward, until_disconnect
-from proxy.http import ClientGone, Request, send_error
+from proxy.calls import forward_call, resolve_model
+from proxy.forwarding import Call
+from proxy.http import Request, json_object
 from proxy.metering import openai_usage
 from proxy.multipart import Form, FormError, Part, read_form
 from proxy.relay import cost_header, cut_error, response_headers
 from proxy.upstream import UpstreamResponse, UpstreamUnavailable
-from usage import recording
 
 log = logging.getLogger(__name__)
 
@@ -83,62 +79,17 @@ class Media:
 
 async def images(request: Request, send) -> None:
     """POST /v1/images/generations."""
-    await run(request, send, "images", prepare_images)
+    await forward_call(request, send, "images", prepare_images)
 
 
 async def transcriptions(request: Request, send) -> None:
     """POST /v1/audio/transcriptions (multipart/form-data)."""
-    await run(request, send, "transcriptions", prepare_transcription)
+    await forward_call(request, send, "transcriptions", prepare_transcription)
 
 
 async def speech(request: Request, send) -> None:
     """POST /v1/audio/speech: the audio is streamed back as it arrives."""
-    await run(request, send, "speech", prepare_speech)
-
-
-async def run(request: Request, send, endpoint: str, prepare) -> None:
-    """Check, hold, forward, then record the usage and charge (as endpoints.forward_call)."""
-    from proxy.endpoints import usage_fields
-
-    context = await authenticate(request)
-    call = Call(request=request, context=context, endpoint=endpoint, client_protocol="openai")
-    try:
-        await prepare(call)
-        try:
-            await admit_call(call)
-        except ApiError as error:
-            raise media_refusal(error, call) from None
-        if await until_disconnect(forward(call, send), request.receive):
-            call.status, call.error_type = 499, "client_disconnected"
-    except ApiError as error:
-        call.status, call.error_type = error.status, error.code or error.type
-        if not call.response_started:
-            await send_error(send, error, request.request_id, request.protocol)
-    except ClientGone:
-        call.status, call.error_type = 499, "client_disconnected"
-    finally:
-        if call.media is not None:
-            call.media.close()
-        fields = usage_fields(call)
-        await recording.save(fields)
-        await finish_call(call, fields["cost_micros"])
-
-
-def media_refusal(error: ApiError, call: Call) -> ApiError:
-    """Credit refusals speak of output tokens and max_tokens; say what a media call needs."""
-    if error.code != "insufficient_quota":
-        return error
-    need = {
-        "image": f"{call.units_bound} image(s)",
-        "audio_ms": f"the longest this file may last ({-(-call.units_bound // 60_000)} min)",
-        "char": f"{call.units_bound:,} characters",
-    }[call.unit_kind]
-    message = (
-        f"{error.message.split(':')[0]}: what is left does not cover {need} at the prices "
-        f"of '{call.model_id}'. Add credits on the Billing page"
-        + (", or send a smaller file." if call.unit_kind == "audio_ms" else ".")
-    )
-    return dataclasses.replace(error, message=message)
+    await forward_call(request, send, "speech", prepare_speech)
 
 
 # Preparing a call --------------------------------------------------------------------------
@@ -147,14 +98,7 @@ def media_refusal(error: ApiError, call: Call) -> ApiError:
 async def read_json(call: Call, required: str) -> dict:
     raw = await call.request.body(settings.PROXY_MAX_BODY_BYTES)
     call.body_size = len(raw)
-    if not raw.strip():
-        raise errors.bad_request("The request body is empty; send a JSON object.")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise errors.bad_request(f"The request body is not valid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise errors.bad_request("The request body must be a JSON object.")
+    body = json_object(raw)
     await resolve(call, body.get("model"))
     value = body.get(required)
     if not isinstance(value, str) or not value.strip():
@@ -165,8 +109,6 @@ async def read_json(call: Call, required: str) -> dict:
 
 
 async def resolve(call: Call, model_id) -> None:
-    from proxy.endpoints import resolve_model
-
     if not isinstance(model_id, str) or not model_id.strip():
         raise errors.bad_request("'model' is required: a model id from GET /v1/models.", "model")
     call.model_id = model_id
@@ -200,7 +142,9 @@ async def prepare_transcription(call: Call) -> None:
         raise errors.bad_request(
             f"Send the audio as multipart/form-data with a 'file' part and a 'model' field: {exc}."
         ) from None
-    call.media = Media(relay=relay_transcription, form=form)  # closed by run() whatever happens
+    call.media = Media(
+        relay=relay_transcription, form=form
+    )  # closed by forward_call whatever happens
     call.body_size = form.size
     upload = form.part("file")
     if upload is None or upload.filename is None:
