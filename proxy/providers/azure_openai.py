@@ -20,6 +20,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote, urlsplit
 
 from proxy.providers.base import HttpProvider
+from proxy.providers.openai import OPENAI_PATHS
 
 DEFAULT_API_VERSION = "2024-10-21"
 
@@ -37,14 +38,7 @@ def split_base_url(base_url: str) -> tuple[str, str]:
 
 class AzureOpenAI(HttpProvider):
     protocol = "openai"
-    paths = {
-        "chat": "/chat/completions",
-        "completions": "/completions",
-        "embeddings": "/embeddings",
-        "images": "/images/generations",
-        "transcriptions": "/audio/transcriptions",
-        "speech": "/audio/speech",
-    }
+    paths = OPENAI_PATHS
 
     def __init__(self, config) -> None:
         super().__init__(config)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from proxy.providers.base import HttpProvider
 
+# The OpenAI endpoints every OpenAI-protocol server is asked for, by Tollgate's names.
+OPENAI_PATHS = {
+    "chat": "/chat/completions",
+    "completions": "/completions",
+    "embeddings": "/embeddings",
+    "images": "/images/generations",
+    "transcriptions": "/audio/transcriptions",
+    "speech": "/audio/speech",
+}
+
 
 class OpenAI(HttpProvider):
     protocol = "openai"
     default_base_url = "https://api.openai.com/v1"
-    paths = {
-        "chat": "/chat/completions",
-        "completions": "/completions",
-        "embeddings": "/embeddings",
-        "responses": "/responses",
-        "images": "/images/generations",
-        "transcriptions": "/audio/transcriptions",
-        "speech": "/audio/speech",
-    }
+    paths = {**OPENAI_PATHS, "responses": "/responses"}
     relays = ("responses",)
 
     def auth_headers(self) -> dict[str, str]:

@@ -5,19 +5,12 @@ The base URL is required and the key is optional (many local servers have none).
 
 from __future__ import annotations
 
-from proxy.providers.openai import OpenAI
+from proxy.providers.openai import OPENAI_PATHS, OpenAI
 
 
 class OpenAICompatible(OpenAI):
     """Most such servers have no Responses API: Responses clients are translated to chat."""
 
     default_base_url = ""
-    paths = {
-        "chat": "/chat/completions",
-        "completions": "/completions",
-        "embeddings": "/embeddings",
-        "images": "/images/generations",
-        "transcriptions": "/audio/transcriptions",
-        "speech": "/audio/speech",
-    }
+    paths = OPENAI_PATHS
     relays = ()
