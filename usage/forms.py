@@ -13,7 +13,12 @@ from usage import periods
 from usage.models import UserPreference
 from usage.reports import MAX_DAYS, Selection
 
-PROTOCOLS = [("openai", "OpenAI"), ("anthropic", "Anthropic"), ("gemini", "Gemini")]
+PROTOCOLS = [
+    ("openai", "OpenAI"),
+    ("anthropic", "Anthropic"),
+    ("responses", "OpenAI Responses"),
+    ("gemini", "Gemini"),
+]
 STATUSES = [
     ("ok", "Succeeded (below 400)"),
     ("error", "Failed (400 and above)"),
