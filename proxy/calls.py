@@ -53,8 +53,8 @@ async def forward_call(request: Request, send, endpoint: str, prepare: Prepare) 
     except ClientGone:
         call.status, call.error_type = 499, "client_disconnected"
     finally:
-        if call.media is not None:
-            call.media.close()
+        if call.adapter is not None:
+            call.adapter.close()
         fields = usage_fields(call)
         await recording.save(fields)
         await finish_call(call, fields["cost_micros"])

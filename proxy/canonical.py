@@ -143,6 +143,21 @@ class ChatResponse:
     usage: Usage | None = None
 
 
+# Embeddings (conversion.md §13) ------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class EmbeddingsRequest:
+    texts: list[str]  # one vector each, in this order
+    dimensions: int | None = None  # None: the model's own size
+
+
+@dataclass(slots=True)
+class EmbeddingsResponse:
+    vectors: list[list[float]]  # in the order of the request's texts
+    usage: Usage | None = None  # None: not reported (Gemini)
+
+
 # Stream events -----------------------------------------------------------------------------
 
 

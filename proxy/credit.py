@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from proxy.catalog import CatalogModel, PriceSnapshot
 from proxy.metering import TOKENS_PER_MILLION
+from proxy.protocols import EMBEDDINGS_ENDPOINTS
 
 BYTES_PER_TOKEN_BOUND = 2
 # Lowering a request's output cap to fit the balance is only worth it above this.
 MIN_AFFORDABLE_OUTPUT_TOKENS = 16
 
-# OpenAI's legacy completions default to 16 output tokens when max_tokens is absent.
-DEFAULT_OUTPUT_CAP = {"completions": 16, "embeddings": 0, "speech": 0}
+# OpenAI's legacy completions default to 16 output tokens when max_tokens is absent;
+# embeddings and speech produce no output tokens.
+DEFAULT_OUTPUT_CAP = {"completions": 16, "speech": 0} | dict.fromkeys(EMBEDDINGS_ENDPOINTS, 0)
 
 
 def input_bound(body_size: int) -> int:

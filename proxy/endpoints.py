@@ -12,6 +12,7 @@ from django.conf import settings
 from proxy import catalog, conversations, errors, media, responses_endpoints
 from proxy.auth import authenticate
 from proxy.calls import forward_call, resolve_model
+from proxy.embeddings import Embeddings
 from proxy.errors import ApiError
 from proxy.forwarding import Call
 from proxy.http import Request, json_object, send_error, send_json
@@ -167,8 +168,15 @@ async def completions(request: Request, send) -> None:
     await forward_call(request, send, "completions", prepare_call)
 
 
+async def prepare_embeddings(call: Call) -> None:
+    await prepare_call(call)
+    call.adapter = Embeddings()
+
+
 async def embeddings(request: Request, send) -> None:
-    await forward_call(request, send, "embeddings", prepare_call)
+    """POST /v1/embeddings: relayed to OpenAI-protocol routes, translated for Gemini ones
+    (proxy/embeddings.py)."""
+    await forward_call(request, send, "embeddings", prepare_embeddings)
 
 
 async def messages(request: Request, send) -> None:

@@ -195,13 +195,33 @@ def method_not_allowed(method: str, path: str, allowed: str) -> ApiError:
     )
 
 
-def no_route(model: str) -> ApiError:
+# What a client endpoint serves, for a model none of whose routes serves it.
+SERVED = {
+    "embeddings": "embeddings",
+    "embed_content": "embeddings",
+    "batch_embed_contents": "embeddings",
+    "images": "image generation",
+    "transcriptions": "audio transcriptions",
+    "speech": "text to speech",
+}
+
+
+def no_route(model: str, endpoint: str = "") -> ApiError:
+    """No route could take the call: none is available now, or (with `endpoint`, when every
+    route was skipped for it) none serves that endpoint at all."""
+    served = SERVED.get(endpoint)
+    if served:
+        message = (
+            f"The model '{model}' has no route that serves {served}: its providers do not "
+            "offer it. Pick another model (GET /v1/models lists them)."
+        )
+    else:
+        message = (
+            f"No provider is available for '{model}' right now. Try again later or pick "
+            "another model."
+        )
     return ApiError(
-        503,
-        "api_error",
-        "no_route_available",
-        f"No provider is available for '{model}' right now. Try again later or pick another model.",
-        headers=((b"retry-after", b"10"),),
+        503, "api_error", "no_route_available", message, headers=((b"retry-after", b"10"),)
     )
 
 

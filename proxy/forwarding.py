@@ -23,7 +23,7 @@ from proxy.catalog import CatalogModel, PriceSnapshot, RoutePlan
 from proxy.errors import ApiError
 from proxy.http import Request
 from proxy.metering import Usage, cost_micros, estimate_tokens, units_cost_micros
-from proxy.protocols import CHAT_ENDPOINT
+from proxy.protocols import CHAT_ENDPOINT, EMBEDDINGS_ENDPOINT, EMBEDDINGS_ENDPOINTS
 from proxy.protocols.openai.messages import shorten_call_ids
 from proxy.providers import UnknownProvider, get_provider
 from proxy.relay import await_first_byte, relay_json, relay_stream
@@ -66,10 +66,12 @@ class Call:
     upstream_request_id: str = ""
     ticket: object = None  # proxy.admission.Ticket once admitted
     cap_defaulted: bool = False  # max_tokens was set by Tollgate, not by the client
-    # Media endpoints (proxy/media.py): the upstream request, the relay of the answer, and the
-    # units the unit price applies to ("image", "audio_ms" or "char"), never above the bound
-    # that the credit hold covered.
-    media: object = None
+    # How the call is sent (`payload(call, route, provider)`: body and headers) and its answer
+    # relayed (`relay(call, response, send)`) when neither the plain relay nor the chat
+    # translation fits: media (proxy/media.py) and embeddings (proxy/embeddings.py).
+    adapter: object = None
+    # Media endpoints: the units the unit price applies to ("image", "audio_ms" or "char"),
+    # never above the bound that the credit hold covered.
     unit_kind: str = ""
     units: int = 0
     units_bound: int = 0
@@ -135,6 +137,7 @@ async def forward(call: Call, send) -> None:
     deadline = call.started + settings.PROXY_FAILOVER_DEADLINE_S
     failure: ApiError | None = None
     attempts = 0
+    unserved = False  # a route was skipped: it does not serve the endpoint
     for route in routes:
         try:
             provider = get_provider(route.provider)
@@ -144,12 +147,13 @@ async def forward(call: Call, send) -> None:
         same = provider.speaks(call.client_protocol)
         endpoint = upstream_endpoint(call.endpoint, provider.protocol, same)
         if endpoint is None or not provider.supports(endpoint):
+            unserved = True
             continue
         if attempts >= max_attempts or (attempts and time.perf_counter() > deadline):
             break
         attempts += 1
-        if call.media is not None:
-            payload, client_headers = call.media.payload(call, route)
+        if call.adapter is not None:
+            payload, client_headers = call.adapter.payload(call, route, provider)
         elif same:
             payload = upstream_body(call, route, provider)
             client_headers = {
@@ -202,8 +206,8 @@ async def forward(call: Call, send) -> None:
         try:
             if response.status >= 400:
                 await reject(call, response)
-            elif call.media is not None:
-                await call.media.relay(call, response, send)
+            elif call.adapter is not None:
+                await call.adapter.relay(call, response, send)
             elif same and call.stream:
                 await relay_stream(call, response, send)
             elif same:
@@ -216,17 +220,20 @@ async def forward(call: Call, send) -> None:
             await response.aclose()
         return
     if failure is None:
-        raise errors.no_route(call.model_id)
+        raise errors.no_route(call.model_id, call.endpoint if unserved and not attempts else "")
     raise failure
 
 
 def upstream_endpoint(endpoint: str, protocol: str, same: bool) -> str | None:
-    """The route's endpoint for the client's: the same one, or the chat endpoint of the route's
-    protocol when a chat turn is translated (other endpoints are not translated)."""
+    """The route's endpoint for the client's: the same one, or the chat (or embeddings)
+    endpoint of the route's protocol when a chat turn (or an embeddings call) is translated;
+    other endpoints are not translated."""
     if same:
         return endpoint
     if endpoint in CHAT_ENDPOINTS:
         return CHAT_ENDPOINT.get(protocol)
+    if endpoint in EMBEDDINGS_ENDPOINTS:
+        return EMBEDDINGS_ENDPOINT.get(protocol)
     return None
 
 

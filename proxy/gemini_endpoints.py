@@ -1,6 +1,6 @@
 """The Gemini API's endpoints (../shared/protocols/gemini.md): generateContent,
-streamGenerateContent, countTokens and the model list, under /v1beta and under /v1 (where
-google-genai 3.x calls them by default).
+streamGenerateContent, countTokens, embedContent, batchEmbedContents and the model list, under
+/v1beta and under /v1 (where google-genai 3.x calls them by default).
 
 The model is part of the path (`/v1beta/models/{model}:{method}`), so the body is checked here
 and then handed to the same forwarding as every other call: relayed to Gemini routes, translated
@@ -10,15 +10,18 @@ for the others (proxy/protocols/gemini/).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from django.conf import settings
 
 from proxy import catalog, errors
 from proxy.auth import authenticate
 from proxy.calls import forward_call, resolve_model
+from proxy.embeddings import Embeddings
 from proxy.forwarding import Call
 from proxy.gemini_framing import JsonArraySend
 from proxy.http import Request, json_object, send_json
+from proxy.protocols import get_protocol
 
 PREFIXES = ("/v1beta/models", "/v1/models")
 GEMINI_CLIENT_HEADERS = ("x-goog-api-key", "x-goog-api-client")
@@ -93,13 +96,18 @@ def parse_body(raw: bytes) -> dict:
     return body
 
 
-async def prepare_generate(call: Call, model_id: str, stream: bool) -> None:
+async def read_call(call: Call, model_id: str, parse: Callable[[bytes], dict]) -> None:
+    """The body (`parse` checks it), the model named in the URL and its price."""
     raw = await call.request.body(settings.PROXY_MAX_BODY_BYTES)
     call.body_size = len(raw)
-    call.body = parse_body(raw)
+    call.body = parse(raw)
     call.model_id = model_id
     call.model = resolve_model(await catalog.current(), call.context, model_id)
     call.price = call.model.price_at(catalog.now())
+
+
+async def prepare_generate(call: Call, model_id: str, stream: bool) -> None:
+    await read_call(call, model_id, parse_body)
     call.stream = stream
     call.client_wants_usage = True  # every Gemini chunk may carry usageMetadata
 
@@ -111,6 +119,20 @@ async def generate(request: Request, send, model_id: str, stream: bool) -> None:
         send = JsonArraySend(send)
     prepare = functools.partial(prepare_generate, model_id=model_id, stream=stream)
     await forward_call(request, send, "generate", prepare)
+
+
+async def prepare_embed(call: Call, model_id: str) -> None:
+    """An embedContent or batchEmbedContents body, checked (400 for what no route takes)."""
+    await read_call(call, model_id, json_object)
+    parse = get_protocol("gemini").parse_embeddings_request
+    call.adapter = Embeddings(parse(call.body, call.endpoint, model_id))
+
+
+async def embed(request: Request, send, model_id: str, endpoint: str) -> None:
+    """POST …:embedContent and …:batchEmbedContents: relayed to Gemini routes, translated to
+    `/embeddings` for OpenAI-protocol ones (proxy/embeddings.py)."""
+    prepare = functools.partial(prepare_embed, model_id=model_id)
+    await forward_call(request, send, endpoint, prepare)
 
 
 async def count_tokens(request: Request, send, model_id: str) -> None:
@@ -134,6 +156,8 @@ METHODS = {
     "generateContent": functools.partial(generate, stream=False),
     "streamGenerateContent": functools.partial(generate, stream=True),
     "countTokens": count_tokens,
+    "embedContent": functools.partial(embed, endpoint="embed_content"),
+    "batchEmbedContents": functools.partial(embed, endpoint="batch_embed_contents"),
 }
 
 
@@ -156,8 +180,7 @@ def resolve(method: str, path: str):
             404,
             "not_found_error",
             "unknown_endpoint",
-            f"Unknown method '{action}' on {path}. Tollgate serves generateContent, "
-            "streamGenerateContent and countTokens.",
+            f"Unknown method '{action}' on {path}. Tollgate serves {', '.join(METHODS)}.",
         )
     if method != "POST":
         raise errors.method_not_allowed(method, path, "POST")

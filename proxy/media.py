@@ -35,7 +35,7 @@ from proxy.forwarding import Call
 from proxy.http import Request, json_object
 from proxy.metering import openai_usage
 from proxy.multipart import Form, FormError, Part, read_form
-from proxy.relay import cost_header, cut_error, response_headers
+from proxy.relay import cost_header, cut_error, read_answer, response_headers, send_answer
 from proxy.upstream import UpstreamResponse, UpstreamUnavailable
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class Media:
     form: Form | None = None
     headers: dict = field(default_factory=dict)
 
-    def payload(self, call: Call, route) -> tuple:
+    def payload(self, call: Call, route, provider) -> tuple:
         """(body, headers) for `route`: the client's body with only `model` rewritten."""
         if self.form is not None:
             chunks, length = self.form.with_field("model", route.upstream_model)
@@ -125,14 +125,14 @@ async def prepare_images(call: Call) -> None:
         raise errors.bad_request(f"'n' must be an integer from 1 to {MAX_IMAGES}.", "n")
     call.body = body
     call.unit_kind, call.units_bound = "image", count
-    call.media = Media(relay=relay_images, body=body)
+    call.adapter = Media(relay=relay_images, body=body)
 
 
 async def prepare_speech(call: Call) -> None:
     body = await read_json(call, "input")
     call.body = body
     call.unit_kind, call.units_bound = "char", len(body["input"])
-    call.media = Media(relay=relay_speech, body=body, headers={"accept": "*/*"})
+    call.adapter = Media(relay=relay_speech, body=body, headers={"accept": "*/*"})
 
 
 async def prepare_transcription(call: Call) -> None:
@@ -142,7 +142,7 @@ async def prepare_transcription(call: Call) -> None:
         raise errors.bad_request(
             f"Send the audio as multipart/form-data with a 'file' part and a 'model' field: {exc}."
         ) from None
-    call.media = Media(
+    call.adapter = Media(
         relay=relay_transcription, form=form
     )  # closed by forward_call whatever happens
     call.body_size = form.size
@@ -173,15 +173,6 @@ def is_audio(part: Part) -> bool:
 # Relaying the answer -----------------------------------------------------------------------
 
 
-async def read_answer(response: UpstreamResponse) -> bytes:
-    try:
-        return await response.read()
-    except httpx.TimeoutException:
-        raise errors.upstream_timeout() from None
-    except (httpx.HTTPError, UpstreamUnavailable) as exc:
-        raise errors.upstream_error(f"the response was cut ({type(exc).__name__})") from None
-
-
 def json_of(response: UpstreamResponse, data: bytes) -> dict | None:
     if "json" not in response.headers.get("content-type", "application/json"):
         return None
@@ -190,19 +181,6 @@ def json_of(response: UpstreamResponse, data: bytes) -> dict | None:
     except orjson.JSONDecodeError:
         return None
     return parsed if isinstance(parsed, dict) else None
-
-
-async def send_answer(call: Call, response: UpstreamResponse, data: bytes, send) -> None:
-    """A whole answer with its content type, length and cost (units are known by now)."""
-    call.output_bytes = len(data)
-    call.status = response.status
-    content_type = response.headers.get("content-type", "application/json")
-    headers = response_headers(call, content_type.encode("latin-1"))
-    headers.append((b"content-length", str(len(data)).encode()))
-    headers.append((b"x-tollgate-cost-usd", cost_header(call.cost_micros())))
-    call.response_started = True
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
 
 
 async def relay_images(call: Call, response: UpstreamResponse, send) -> None:
@@ -215,7 +193,7 @@ async def relay_images(call: Call, response: UpstreamResponse, send) -> None:
         call.units = min(len(images), call.units_bound)
     else:  # an answer Tollgate cannot read: charge what was asked for
         call.units, call.units_estimated = call.units_bound, True
-    await send_answer(call, response, data, send)
+    await send_answer(call, data, send, response)
 
 
 async def relay_transcription(call: Call, response: UpstreamResponse, send) -> None:
@@ -228,9 +206,9 @@ async def relay_transcription(call: Call, response: UpstreamResponse, send) -> N
     duration_ms = milliseconds(seconds)
     per_minute = call.price.per_audio_minute_micros if call.price else None
     if duration_ms is None and (call.usage is None or per_minute):
-        duration_ms, call.units_estimated = estimated_ms(call.media.form), True
+        duration_ms, call.units_estimated = estimated_ms(call.adapter.form), True
     call.units = min(duration_ms or 0, call.units_bound)
-    await send_answer(call, response, data, send)
+    await send_answer(call, data, send, response)
 
 
 async def relay_speech(call: Call, response: UpstreamResponse, send) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "Usage",
     "anthropic_usage",
     "cost_micros",
+    "estimate_text_tokens",
     "estimate_tokens",
     "openai_usage",
     "units_cost_micros",
@@ -70,6 +71,11 @@ def estimate_tokens(size_bytes: int) -> int:
     if size_bytes <= 0:
         return 0
     return max(1, size_bytes // BYTES_PER_TOKEN)
+
+
+def estimate_text_tokens(texts: list[str]) -> int:
+    """A token count for texts sent without JSON around them (embedding inputs)."""
+    return sum(estimate_tokens(len(text.encode())) for text in texts)
 
 
 def openai_usage(usage: dict | None) -> Usage | None:

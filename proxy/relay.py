@@ -130,6 +130,33 @@ def cut_error(call, exc: Exception) -> ApiError:
     return error
 
 
+async def read_answer(response: UpstreamResponse) -> bytes:
+    """The whole answer of an upstream; ApiError 502/504 when it breaks off."""
+    try:
+        return await response.read()
+    except httpx.TimeoutException:
+        raise errors.upstream_timeout() from None
+    except (httpx.HTTPError, UpstreamUnavailable) as exc:
+        raise errors.upstream_error(f"the response was cut ({type(exc).__name__})") from None
+
+
+async def send_answer(call, data: bytes, send, response: UpstreamResponse | None = None) -> None:
+    """A whole answer with its length and cost (the usage is known by now), under the status and
+    content type of the upstream `response` it relays, else as 200 JSON."""
+    status, content_type = 200, "application/json"
+    if response is not None:
+        status = response.status
+        content_type = response.headers.get("content-type", content_type)
+    call.output_bytes = len(data)
+    call.status = status
+    headers = response_headers(call, content_type.encode("latin-1"))
+    headers.append((b"content-length", str(len(data)).encode()))
+    headers.append((b"x-tollgate-cost-usd", cost_header(call.cost_micros())))
+    call.response_started = True
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
+
+
 async def relay_json(call, response: UpstreamResponse, send) -> None:
     try:
         data = await response.read()

@@ -2,6 +2,8 @@
 
 `parse_request`, `render_request`, `parse_response`, `render_response`, `decode_stream`,
 `encode_stream` and `render_error`: pure functions from or to the types of proxy/canonical.py.
+The protocols with embeddings (OpenAI and Gemini) also have `parse_embeddings_request`,
+`render_embeddings_request`, `parse_embeddings_response` and `render_embeddings_response`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ CHAT_ENDPOINT = {
     "responses": "responses",
     "gemini": "generate",
 }
+
+# The endpoint of a protocol that an embeddings call of another protocol is sent to (Anthropic
+# has none), and every client endpoint that asks for embeddings.
+EMBEDDINGS_ENDPOINT = {"openai": "embeddings", "gemini": "batch_embed_contents"}
+EMBEDDINGS_ENDPOINTS = frozenset({"embeddings", "embed_content", "batch_embed_contents"})
 
 
 def get_protocol(name: str):

@@ -11,7 +11,12 @@ from urllib.parse import quote
 
 from proxy.providers.base import HttpProvider
 
-METHODS = {"generate": "generateContent", "count_tokens": "countTokens"}
+METHODS = {
+    "generate": "generateContent",
+    "count_tokens": "countTokens",
+    "embed_content": "embedContent",
+    "batch_embed_contents": "batchEmbedContents",
+}
 
 
 class Gemini(HttpProvider):

@@ -1,8 +1,10 @@
 """A fake Gemini API upstream: a real HTTP server (ASGI under uvicorn) on 127.0.0.1.
 
-It serves `/v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse` and
-`:countTokens`, records every request, and answers according to switches a test sets: `status`
-(answer with that error in Gemini's shape, with the ErrorInfo `error_reason` if set),
+It serves `/v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`,
+`:countTokens`, `:embedContent` and `:batchEmbedContents` (vectors of `outputDimensionality`
+values, 4 by default: `(n + 1) / 8` then ±0.25 for the n-th request, with no usage unless
+`embed_usage` is set), records every request, and answers according to switches a test sets:
+`status` (answer with that error in Gemini's shape, with the ErrorInfo `error_reason` if set),
 `function_calls` (answer with these calls after the text, each with a thought signature),
 `thought` (a thought summary part first), `usage` (None: report none), `cut_after` (drop the
 connection after that many chunks).
@@ -38,6 +40,7 @@ class FakeGemini:
     usage: dict | None = field(default_factory=lambda: dict(DEFAULT_USAGE))
     cut_after: int | None = None
     error_reason: str | None = None  # an ErrorInfo reason in the error, e.g. API_KEY_INVALID
+    embed_usage: dict | None = None  # a usageMetadata for embedding answers (Gemini sends none)
     received: list[Received] = field(default_factory=list)
 
     async def __call__(self, scope, receive, send) -> None:
@@ -61,6 +64,8 @@ class FakeGemini:
         model = scope["path"].rpartition("/models/")[2].rpartition(":")[0]
         if method == "countTokens":
             await _send(send, 200, orjson.dumps({"totalTokens": 31}))
+        elif method in ("embedContent", "batchEmbedContents"):
+            await _send(send, 200, orjson.dumps(self.embeddings(method, request)))
         elif method == "streamGenerateContent":
             await self.stream(model, send)
         else:
@@ -68,6 +73,20 @@ class FakeGemini:
 
     def before_answer(self, request: dict) -> None:
         """Hook for scripted fakes: set up the answer from the request."""
+
+    def embeddings(self, method: str, request: dict) -> dict:
+        requests = request["requests"] if method == "batchEmbedContents" else [request]
+        vectors = []
+        for number, item in enumerate(requests):
+            size = item.get("outputDimensionality") or 4
+            values = [(number + 1) / 8] + [0.25 * (-1) ** n for n in range(1, size)]
+            vectors.append({"values": values})
+        answer: dict = (
+            {"embeddings": vectors} if method == "batchEmbedContents" else {"embedding": vectors[0]}
+        )
+        if self.embed_usage is not None:
+            answer["usageMetadata"] = self.embed_usage
+        return answer
 
     def parts(self) -> list[dict]:
         parts = []

@@ -35,6 +35,13 @@ from __future__ import annotations
 
 from proxy.protocols.gemini.calls import SKIP_SIGNATURE, call_id, signature_in
 from proxy.protocols.gemini.contents import NO_RESULT
+from proxy.protocols.gemini.embeddings import (
+    parse_embeddings_request,
+    parse_embeddings_response,
+    render_embeddings_request,
+    render_embeddings_response,
+    rewrite_models,
+)
 from proxy.protocols.gemini.errors import render_error, stream_error
 from proxy.protocols.gemini.messages import (
     BUDGETS,
@@ -58,13 +65,18 @@ __all__ = [
     "decode_stream",
     "encode_stream",
     "estimate_input_tokens",
+    "parse_embeddings_request",
+    "parse_embeddings_response",
     "parse_request",
     "parse_response",
     "parse_usage",
+    "render_embeddings_request",
+    "render_embeddings_response",
     "render_error",
     "render_request",
     "render_response",
     "render_usage",
+    "rewrite_models",
     "signature_in",
     "stream_error",
 ]

@@ -8,6 +8,12 @@ ignored by clients that do not know it); `top_k`, signatures and redacted thinki
 
 from __future__ import annotations
 
+from proxy.protocols.openai.embeddings import (
+    parse_embeddings_request,
+    parse_embeddings_response,
+    render_embeddings_request,
+    render_embeddings_response,
+)
 from proxy.protocols.openai.messages import (
     chat_id,
     effort_for_budget,
@@ -25,8 +31,12 @@ __all__ = [
     "decode_stream",
     "effort_for_budget",
     "encode_stream",
+    "parse_embeddings_request",
+    "parse_embeddings_response",
     "parse_request",
     "parse_response",
+    "render_embeddings_request",
+    "render_embeddings_response",
     "render_error",
     "render_request",
     "render_response",
