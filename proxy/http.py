@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
 
 import orjson
@@ -52,10 +53,15 @@ class Request:
 
     async def body(self, limit: int) -> bytes:
         """The whole body; ApiError 413 as soon as it exceeds `limit` bytes."""
+        parts = [chunk async for chunk in self.chunks(limit)]
+        return b"".join(parts) if len(parts) != 1 else parts[0]
+
+    async def chunks(self, limit: int) -> AsyncIterator[bytes]:
+        """The body as it arrives; ApiError 413 as soon as it exceeds `limit` bytes (or says it
+        will), ClientGone when the client disconnects."""
         declared = self.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise request_too_large(limit)
-        parts: list[bytes] = []
         size = 0
         while True:
             message = await self.receive()
@@ -66,9 +72,9 @@ class Request:
                 size += len(chunk)
                 if size > limit:
                     raise request_too_large(limit)
-                parts.append(chunk)
+                yield chunk
             if not message.get("more_body", False):
-                return b"".join(parts) if len(parts) != 1 else parts[0]
+                return
 
 
 def json_object(raw: bytes) -> dict:

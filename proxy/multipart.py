@@ -18,8 +18,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from proxy.errors import request_too_large
-from proxy.http import ClientGone, Request
+from proxy.http import Request
 
 SPOOL_MEMORY_BYTES = 1024 * 1024
 READ_BLOCK_BYTES = 64 * 1024
@@ -217,26 +216,14 @@ async def read_form(request: Request, limit: int) -> Form:
     FormError when it is not well-formed multipart/form-data)."""
     content_type = request.headers.get("content-type", "")
     scanner = FormScanner(boundary_of(content_type))
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise request_too_large(limit)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
     size = 0
     try:
-        while True:
-            message = await request.receive()
-            if message["type"] == "http.disconnect":
-                raise ClientGone()
-            chunk = message.get("body", b"")
-            if chunk:
-                size += len(chunk)
-                if size > limit:
-                    raise request_too_large(limit)
-                # A blocking write, but to memory or the page cache: microseconds per chunk.
-                spool.write(chunk)
-                scanner.feed(chunk)
-            if not message.get("more_body", False):
-                break
+        async for chunk in request.chunks(limit):
+            size += len(chunk)
+            # A blocking write, but to memory or the page cache: microseconds per chunk.
+            spool.write(chunk)
+            scanner.feed(chunk)
         if not scanner.done:
             raise FormError("the multipart body ends before its closing boundary")
     except BaseException:

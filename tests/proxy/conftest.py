@@ -120,6 +120,18 @@ def add_model(model_id: str, *targets: tuple, **fields) -> Model:
     return model
 
 
+GEMINI_KEY = "upstream-gemini-key"  # the provider key Tollgate sends to the Gemini fake
+
+
+def add_gemini_model(model_id: str, fake: FakeGemini) -> Model:
+    """A model routed to the Gemini fake (provider `fake-gemini`, whose key is GEMINI_KEY)."""
+    model = add_model(model_id, ("fake-gemini", fake.url + "/v1beta", 1, "gemini"))
+    provider = Provider.objects.get(name="fake-gemini")
+    provider.set_api_key(GEMINI_KEY)
+    provider.save()
+    return model
+
+
 @pytest.fixture
 def gpt(upstream, tollgate_server):
     return add_model("gpt-test", ("fake-primary", upstream.url + "/v1", 1))

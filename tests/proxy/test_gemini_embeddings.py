@@ -12,8 +12,7 @@ import pytest
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from proxy.models import Provider
-from tests.proxy.conftest import add_model, make_key, wait_for_record
+from tests.proxy.conftest import GEMINI_KEY, add_gemini_model, add_model, make_key, wait_for_record
 from tests.proxy.test_gemini_sdk import client_for, request_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,10 +30,7 @@ OPENAI_VECTOR = [0.5, -0.25, 0.125]  # what the OpenAI fake answers for every in
 
 @pytest.fixture
 def gkey(alice, account_a, gemini_fake, tollgate_server) -> str:
-    add_model("google-embed", ("fake-gemini", gemini_fake.url + "/v1beta", 1, "gemini"))
-    provider = Provider.objects.get(name="fake-gemini")
-    provider.set_api_key("upstream-gemini-key")
-    provider.save()
+    add_gemini_model("google-embed", gemini_fake)
     return make_key(account_a, alice)
 
 
@@ -72,7 +68,7 @@ def test_embed_content_is_passed_through_and_metered_by_estimate(
     assert [e.values for e in result.embeddings] == [FIRST_3, SECOND_3]
     received = gemini_fake.received[0]
     assert received.path == "/v1beta/models/google-embed-upstream:batchEmbedContents"
-    assert received.headers["x-goog-api-key"] == "upstream-gemini-key"
+    assert received.headers["x-goog-api-key"] == GEMINI_KEY
     requests = received.json["requests"]
     assert [r["model"] for r in requests] == ["models/google-embed-upstream"] * 2
     assert [r["content"]["parts"] for r in requests] == [[{"text": "a"}], [{"text": "b"}]]

@@ -5,8 +5,7 @@ import anthropic
 import openai
 import pytest
 
-from proxy.models import Provider
-from tests.proxy.conftest import add_model, make_key, wait_for_record
+from tests.proxy.conftest import GEMINI_KEY, add_gemini_model, add_model, make_key, wait_for_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,10 +25,7 @@ WEATHER = {
 
 @pytest.fixture
 def gkey(alice, account_a, gemini_fake, tollgate_server) -> str:
-    add_model("gemini-test", ("fake-gemini", gemini_fake.url + "/v1beta", 1, "gemini"))
-    provider = Provider.objects.get(name="fake-gemini")
-    provider.set_api_key("upstream-gemini-key")
-    provider.save()
+    add_gemini_model("gemini-test", gemini_fake)
     return make_key(account_a, alice)
 
 
@@ -62,7 +58,7 @@ def test_a_chat_completion_is_answered_by_gemini(tollgate_server, gkey, gemini_f
     assert completion.usage.prompt_tokens_details.cached_tokens == 5
     received = gemini_fake.received[0]
     assert received.path == "/v1beta/models/gemini-test-upstream:generateContent"
-    assert received.headers["x-goog-api-key"] == "upstream-gemini-key"
+    assert received.headers["x-goog-api-key"] == GEMINI_KEY
     sent = received.json
     assert sent["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
     assert sent["contents"] == [{"role": "user", "parts": [{"text": "Hi"}]}]

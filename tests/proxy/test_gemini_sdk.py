@@ -11,8 +11,14 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from proxy.models import Provider
-from tests.proxy.conftest import add_model, fund, make_key, wait_for_record
+from tests.proxy.conftest import (
+    GEMINI_KEY,
+    add_gemini_model,
+    add_model,
+    fund,
+    make_key,
+    wait_for_record,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,11 +42,7 @@ def request_id(response) -> str:
 
 @pytest.fixture
 def gemini_model(gemini_fake, tollgate_server):
-    model = add_model("gemini-test", ("fake-gemini", gemini_fake.url + "/v1beta", 1, "gemini"))
-    provider = Provider.objects.get(name="fake-gemini")
-    provider.set_api_key("upstream-gemini-key")
-    provider.save()
-    return model
+    return add_gemini_model("gemini-test", gemini_fake)
 
 
 @pytest.fixture
@@ -62,7 +64,7 @@ def test_generate_content_is_passed_through_and_metered(tollgate_server, gkey, g
     assert response.text == "Hello from the fake Gemini"
     received = gemini_fake.received[0]
     assert received.path == "/v1beta/models/gemini-test-upstream:generateContent"
-    assert received.headers["x-goog-api-key"] == "upstream-gemini-key"
+    assert received.headers["x-goog-api-key"] == GEMINI_KEY
     assert "model" not in received.json
     assert received.json["contents"] == [{"parts": [{"text": "Hi there"}], "role": "user"}]
     assert received.json["systemInstruction"]["parts"] == [{"text": "Be brief"}]
