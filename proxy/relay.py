@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Iterator
 
 import httpx
 import orjson
@@ -240,17 +241,22 @@ def meter_events(call, blob: bytes, strip_usage: bool) -> bytes:
     return b"".join(kept)
 
 
-def meter_anthropic_events(call, blob: bytes, strip_usage: bool) -> bytes:
-    """Read usage from `message_start` and `message_delta` (cumulative); relay them unchanged."""
+def payloads_with(blob: bytes, *markers: bytes) -> Iterator[dict]:
+    """The JSON objects of the events in `blob` whose bytes hold one of `markers`."""
     for event in iter_events(blob):
-        if b'"usage"' not in event.raw:
+        if not any(marker in event.raw for marker in markers):
             continue
         try:
             payload = orjson.loads(event.data)
         except orjson.JSONDecodeError:
             continue
-        if not isinstance(payload, dict):
-            continue
+        if isinstance(payload, dict):
+            yield payload
+
+
+def meter_anthropic_events(call, blob: bytes, strip_usage: bool) -> bytes:
+    """Read usage from `message_start` and `message_delta` (cumulative); relay them unchanged."""
+    for payload in payloads_with(blob, b'"usage"'):
         if payload.get("type") == "message_start":
             usage = (payload.get("message") or {}).get("usage")
             call.usage = anthropic_usage(usage) or call.usage
@@ -297,14 +303,8 @@ async def remember_response(call, response_id) -> None:
 def meter_responses_events(call, blob: bytes, strip_usage: bool) -> bytes:
     """Read usage from the terminal event (`response.completed`, `.incomplete` or `.failed`);
     relay every event unchanged."""
-    for event in iter_events(blob):
-        if b'"usage":{' not in event.raw and b'"usage": {' not in event.raw:
-            continue
-        try:
-            payload = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            continue
-        response = payload.get("response") if isinstance(payload, dict) else None
+    for payload in payloads_with(blob, b'"usage":{', b'"usage": {'):
+        response = payload.get("response")
         if isinstance(response, dict):
             call.usage = openai_usage(response.get("usage")) or call.usage
     return blob
@@ -313,15 +313,8 @@ def meter_responses_events(call, blob: bytes, strip_usage: bool) -> bytes:
 def meter_gemini_events(call, blob: bytes, strip_usage: bool) -> bytes:
     """Read `usageMetadata` (the last chunk that has it is the whole count); relay unchanged."""
     parse_usage = get_protocol("gemini").parse_usage
-    for event in iter_events(blob):
-        if b'"usageMetadata"' not in event.raw:
-            continue
-        try:
-            payload = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(payload, dict):
-            call.usage = parse_usage(payload.get("usageMetadata")) or call.usage
+    for payload in payloads_with(blob, b'"usageMetadata"'):
+        call.usage = parse_usage(payload.get("usageMetadata")) or call.usage
     return blob
 
 
