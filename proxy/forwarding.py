@@ -162,7 +162,7 @@ async def forward(call: Call, send) -> None:
                 if name in call.request.headers
             }
         else:
-            payload = translated_body(call, route, provider.protocol)
+            payload = translated_body(call, route, provider)
             client_headers = {}
         try:
             response = await await_first_byte(

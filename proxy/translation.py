@@ -37,15 +37,16 @@ from proxy.sse import EventSplitter, SseEvent, iter_events
 from proxy.upstream import UpstreamResponse, UpstreamUnavailable
 
 
-def translated_body(call, route, protocol: str) -> bytes:
-    """The client's request rendered in the route's `protocol`, for the route's model."""
+def translated_body(call, route, provider) -> bytes:
+    """The client's request rendered in the protocol of the route's provider, for the route's
+    model."""
     if call.canonical is None:
         call.canonical = get_protocol(call.client_protocol).parse_request(call.body)
         call.canonical.stream = call.stream  # Gemini says it in the URL, not the body
-    body = get_protocol(protocol).render_request(
+    body = get_protocol(provider.protocol).render_request(
         call.canonical, route.upstream_model, default_max_tokens=call.model.max_output_tokens
     )
-    return orjson.dumps(body)
+    return orjson.dumps(provider.adjust_translated(body))
 
 
 def client_options(call) -> dict:

@@ -38,6 +38,11 @@ class Provider:
     def auth_headers(self) -> dict[str, str]:
         return {}
 
+    def adjust_translated(self, body: dict) -> dict:
+        """A request translated into this provider's protocol, adjusted to what this provider
+        accepts (the protocol modules render what every server of the protocol takes)."""
+        return body
+
     async def send(
         self,
         endpoint: str,

@@ -24,3 +24,10 @@ class OpenAI(HttpProvider):
     def auth_headers(self) -> dict[str, str]:
         key = self.config.api_key
         return {"authorization": f"Bearer {key}"} if key else {}
+
+    def adjust_translated(self, body: dict) -> dict:
+        """OpenAI's reasoning models (o-series, GPT-5) refuse `max_tokens`; every OpenAI chat
+        model takes `max_completion_tokens`. Compatible servers keep `max_tokens`."""
+        if "max_tokens" in body:
+            body["max_completion_tokens"] = body.pop("max_tokens")
+        return body

@@ -14,3 +14,7 @@ class OpenAICompatible(OpenAI):
     default_base_url = ""
     paths = OPENAI_PATHS
     relays = ()
+
+    def adjust_translated(self, body: dict) -> dict:
+        """`max_tokens` stays: not every compatible server knows `max_completion_tokens`."""
+        return body

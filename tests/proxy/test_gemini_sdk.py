@@ -420,3 +420,14 @@ def test_thinking_config_becomes_a_reasoning_effort_or_budget(
     assert upstream.received[0].json["reasoning_effort"] in ("low", "medium")
     thinking = claude_upstream.received[0].json["thinking"]
     assert thinking == {"type": "enabled", "budget_tokens": 2048}
+
+
+def test_openais_own_api_gets_max_completion_tokens(tollgate_server, alice, account_a, upstream):
+    """OpenAI's reasoning models refuse max_tokens; compatible servers may not know the other."""
+    add_model("gpt-official", ("openai-official", upstream.url + "/v1", 1, "openai"))
+    client = client_for(tollgate_server, make_key(account_a, alice))
+    config = types.GenerateContentConfig(max_output_tokens=77)
+    client.models.generate_content(model="gpt-official", contents="Hi", config=config)
+
+    sent = upstream.received[0].json
+    assert sent["max_completion_tokens"] == 77 and "max_tokens" not in sent
