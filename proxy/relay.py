@@ -148,7 +148,6 @@ async def send_answer(call, data: bytes, send, response: UpstreamResponse | None
     if response is not None:
         status = response.status
         content_type = response.headers.get("content-type", content_type)
-    call.output_bytes = len(data)
     call.status = status
     headers = response_headers(call, content_type.encode("latin-1"))
     headers.append((b"content-length", str(len(data)).encode()))
@@ -159,12 +158,7 @@ async def send_answer(call, data: bytes, send, response: UpstreamResponse | None
 
 
 async def relay_json(call, response: UpstreamResponse, send) -> None:
-    try:
-        data = await response.read()
-    except httpx.TimeoutException:
-        raise errors.upstream_timeout() from None
-    except httpx.HTTPError as exc:
-        raise errors.upstream_error(f"the response was cut ({type(exc).__name__})") from None
+    data = await read_answer(response)
     call.output_bytes = len(data)
     parsed = None
     try:
@@ -174,15 +168,7 @@ async def relay_json(call, response: UpstreamResponse, send) -> None:
         call.usage = None
     if call.client_protocol == "responses" and isinstance(parsed, dict):
         await remember_response(call, parsed.get("id"))
-    call.status = response.status
-    headers = response_headers(
-        call, response.headers.get("content-type", "application/json").encode("latin-1")
-    )
-    headers.append((b"content-length", str(len(data)).encode()))
-    headers.append((b"x-tollgate-cost-usd", cost_header(call.cost_micros())))
-    call.response_started = True
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
+    await send_answer(call, data, send, response)
 
 
 async def relay_stream(call, response: UpstreamResponse, send) -> None:

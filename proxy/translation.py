@@ -26,10 +26,10 @@ from proxy.canonical import (
 from proxy.protocols import get_protocol
 from proxy.relay import (
     anthropic_error_type,
-    cost_header,
     cut_error,
     end_with_error,
-    response_headers,
+    read_answer,
+    send_answer,
     send_keepalive,
     start_stream,
 )
@@ -56,12 +56,7 @@ def client_options(call) -> dict:
 
 
 async def translate_json(call, response: UpstreamResponse, send, source: str) -> None:
-    try:
-        data = await response.read()
-    except httpx.TimeoutException:
-        raise errors.upstream_timeout() from None
-    except httpx.HTTPError as exc:
-        raise errors.upstream_error(f"the response was cut ({type(exc).__name__})") from None
+    data = await read_answer(response)
     call.output_bytes = len(data)
     try:
         parsed = orjson.loads(data)
@@ -74,14 +69,7 @@ async def translate_json(call, response: UpstreamResponse, send, source: str) ->
     )
     if call.client_protocol == "responses":
         await conversations.keep(call.context.account_id, call.body, rendered)
-    body = orjson.dumps(rendered)
-    call.status = 200
-    headers = response_headers(call, b"application/json")
-    headers.append((b"content-length", str(len(body)).encode()))
-    headers.append((b"x-tollgate-cost-usd", cost_header(call.cost_micros())))
-    call.response_started = True
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_answer(call, orjson.dumps(rendered), send)
 
 
 async def translate_stream(call, response: UpstreamResponse, send, source: str) -> None:
