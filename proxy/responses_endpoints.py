@@ -15,12 +15,15 @@ from proxy import catalog, conversations, errors
 from proxy.auth import authenticate
 from proxy.catalog import RoutePlan
 from proxy.errors import ApiError
+from proxy.forwarding import RELAYED_CLIENT_ERRORS
 from proxy.http import Request, send_bytes, send_json
 from proxy.providers import UnknownProvider, get_provider
 from proxy.upstream import UpstreamUnavailable
 
 RESPONSE_ID = re.compile(r"[A-Za-z0-9_-]{1,200}")
-RELAYED_CLIENT_ERRORS = {400, 409, 422}
+# Query parameters never relayed: a stream replay is not relayed, and `key` is the caller's
+# Tollgate key when it authenticates that way.
+UNRELAYED_QUERY = frozenset({"stream", "key"})
 
 
 def response_not_found(response_id: str) -> ApiError:
@@ -123,8 +126,7 @@ async def relay_to_creator(
 
 
 def relayed_query(request: Request) -> str:
-    """The client's query (`include`, `limit`, ...) without `stream`: a streamed replay of
-    the response is not relayed, only the object."""
+    """The client's query (`include`, `limit`, ...) without UNRELAYED_QUERY."""
     raw = request.scope.get("query_string", b"").decode("latin-1")
     pairs = parse_qsl(raw, keep_blank_values=True)
-    return urlencode([(name, value) for name, value in pairs if name != "stream"])
+    return urlencode([(name, value) for name, value in pairs if name not in UNRELAYED_QUERY])

@@ -118,6 +118,18 @@ def test_get_and_delete_of_a_relayed_response_reach_the_openai_route_that_create
     assert len(upstream.received) == 5
 
 
+def test_a_key_in_the_query_never_reaches_the_provider(tollgate_server, relayed, upstream):
+    created = client_for(tollgate_server, relayed).responses.create(model="gpt-resp", input="Hi")
+
+    answer = httpx.get(
+        f"{tollgate_server.url}/v1/responses/{created.id}",
+        params={"key": relayed, "include[]": "reasoning.encrypted_content", "stream": "true"},
+    )
+
+    assert answer.status_code == 200 and answer.json()["id"] == created.id
+    assert upstream.received[-1].query == "include%5B%5D=reasoning.encrypted_content"
+
+
 def test_a_relayed_response_created_with_store_false_is_not_looked_up(
     tollgate_server, relayed, upstream
 ):
