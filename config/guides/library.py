@@ -5,6 +5,9 @@ place: `NN-slug.md`, where the tens digit of NN picks the section and the slug i
 address (`/docs/slug/`). `docs/README.md` explains the files to people reading them directly and
 is not a page of the site.
 
+Files without a number (`architecture.md`, `operations.md`, `benchmarks.md`, ...) are for the
+people who run and develop Tollgate: they stay in the repository and are not pages of the site.
+
 Fenced code blocks may carry options after the language, e.g. ```` ```python no-run ```` or
 ```` ```sh expect=401 ````. Those options are for the snippet tests (tests/docs/); the site drops
 them before rendering, because Python-Markdown does not accept them.
@@ -29,7 +32,7 @@ SECTIONS = {
 }
 OTHER_SECTION = "More"
 
-_NAME = re.compile(r"^(?:(?P<number>\d+)-)?(?P<slug>[a-z0-9][a-z0-9-]*)$")
+_NAME = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9][a-z0-9-]*)$")
 _FENCE = re.compile(
     r"^```(?P<language>[\w+-]*)(?P<options>[^\n`]*)\n(?P<code>.*?)^```[ \t]*$",
     re.MULTILINE | re.DOTALL,
@@ -42,13 +45,11 @@ _GUIDE_LINK = re.compile(r'href="(?P<file>[a-z0-9-]+\.md)(?P<anchor>#[\w-]*)?"')
 class Guide:
     slug: str
     path: Path
-    number: int | None
+    number: int
     title: str
 
     @property
     def section(self) -> str:
-        if self.number is None:
-            return OTHER_SECTION
         return SECTIONS.get(self.number // 10, OTHER_SECTION)
 
 
@@ -79,24 +80,19 @@ def docs_dir() -> Path:
 
 
 def read_guide(path: Path) -> Guide | None:
-    """The guide in `path`, or None for files that are not pages (README.md, odd names)."""
+    """The guide in `path`, or None for files that are not pages (README.md, operator and
+    developer documents without a number, odd names)."""
     match = _NAME.match(path.stem)
     if match is None:
         return None
-    number = match["number"]
-    return Guide(
-        slug=match["slug"],
-        path=path,
-        number=int(number) if number is not None else None,
-        title=read_title(path),
-    )
+    return Guide(slug=match["slug"], path=path, number=int(match["number"]), title=read_title(path))
 
 
 def list_guides() -> list[Guide]:
-    """Every guide: numbered ones by number, then the others by name."""
+    """Every guide, by number."""
     guides = [read_guide(path) for path in docs_dir().glob("*.md")]
     found = [guide for guide in guides if guide is not None]
-    return sorted(found, key=lambda g: (g.number is None, g.number or 0, g.slug))
+    return sorted(found, key=lambda g: (g.number, g.slug))
 
 
 def sections() -> list[tuple[str, list[Guide]]]:
